@@ -20,12 +20,6 @@ from disclosures.store import DatabaseLocked
 class SunlitGroup(click.Group):
     """A click group that also lists commands registered by other Sunlit packages."""
 
-    def _plugins(self) -> dict[str, click.Command]:
-        found: dict[str, click.Command] = {}
-        for ep in entry_points(group="sunlit.commands"):
-            found[ep.name] = ep.load()
-        return found
-
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = set(super().list_commands(ctx))
         names.update(ep.name for ep in entry_points(group="sunlit.commands"))
