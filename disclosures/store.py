@@ -88,8 +88,8 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     sql = resources.files("disclosures").joinpath("schema.sql").read_text(encoding="utf-8")
     con.execute("BEGIN")
     con.execute(sql)
-    applied = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    if applied is None or applied[0] is None or applied[0] < SCHEMA_VERSION:
+    applied = scalar(con, "SELECT max(version) FROM schema_version")
+    if applied is None or applied < SCHEMA_VERSION:
         con.execute(
             "INSERT INTO schema_version VALUES (?, ?)", [SCHEMA_VERSION, datetime.now(UTC)]
         )
@@ -97,6 +97,16 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     from disclosures import views  # views depend on the tables above
 
     views.install(con)
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    """The first value of the first row, or None.
+
+    Fetches the whole result: DuckDB refuses further work on a connection that still holds an
+    unfinished result, which a bare fetchone() would leave behind.
+    """
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -222,26 +232,26 @@ def insert_ignore(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dic
     columns = ", ".join(batch.column_names)
     con.register("_incoming_plain", batch)
     try:
-        before = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        before = scalar(con, f"SELECT count(*) FROM {table}")
         con.execute(
             f"INSERT OR IGNORE INTO {table} ({columns}) SELECT DISTINCT ON ({_pk(con, table)}) "
             f"{columns} FROM _incoming_plain"
         )
-        after = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+        after = scalar(con, f"SELECT count(*) FROM {table}")
     finally:
         con.unregister("_incoming_plain")
-    assert before is not None and after is not None
-    return int(after[0]) - int(before[0])
+    return int(after) - int(before)
 
 
 def _pk(con: duckdb.DuckDBPyConnection, table: str) -> str:
-    row = con.execute(
+    columns = scalar(
+        con,
         "SELECT constraint_column_names FROM duckdb_constraints() "
         "WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'",
         [table],
-    ).fetchone()
-    assert row is not None, f"{table} has no primary key"
-    return ", ".join(row[0])
+    )
+    assert columns is not None, f"{table} has no primary key"
+    return ", ".join(columns)
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, source: str) -> None:
