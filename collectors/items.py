@@ -1,0 +1,41 @@
+"""What spiders yield: raw records cut from a page, with where and when they were fetched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass
+class SourceItem:
+    """One raw record from one document, not yet understood.
+
+    `payload` is exactly what `disclosures.records.build_records` expects for `kind`;
+    `document_sha256` names the archived body it was cut from (see `documents`).
+    """
+
+    kind: str
+    source: str
+    url: str
+    payload: dict[str, Any]
+    fetched_at: datetime
+    document_sha256: str
+    # Set when the spider decoded the body itself (GBK pages): recorded in documents.encoding.
+    encoding: str | None = None
+
+
+@dataclass
+class PageReject:
+    """A page that could not be cut into records at all (not JSON, no record list, ...).
+
+    It goes to `rejects` like a bad record, so a portal that changes its layout is noticed
+    instead of silently yielding nothing.
+    """
+
+    kind: str
+    source: str
+    url: str
+    reason_code: str
+    reason: str
+    raw: str

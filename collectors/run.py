@@ -1,0 +1,184 @@
+"""State of one `sunlit collect`: the single writer and each source's counts.
+
+All crawlers of a collect run in one Twisted reactor thread, so they share one read-write
+DuckDB connection without locking: DESIGN.md's "one writer".
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from collectors.sources import SourceConfig
+from disclosures import store
+
+# Rows buffered per table before a flush: big enough for Arrow batches to pay off, small enough
+# that a killed crawl loses little work.
+BATCH_ROWS = 2000
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(3)
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+class Writer:
+    """The one read-write connection of a collect, with the raw archive beside it."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, archive_dir: Path, run_id: str,
+        batch_rows: int = BATCH_ROWS,
+    ) -> None:
+        self.con = con
+        self.archive_dir = archive_dir
+        self.run_id = run_id
+        self.batch_rows = batch_rows
+        self._documents: dict[tuple[str, str], dict[str, Any]] = {}
+        self._rejects: dict[str, dict[str, Any]] = {}
+
+    def archive(self, body: bytes) -> tuple[str, str]:
+        """Store a body gzip-compressed under its sha256; return (sha256, path in archive).
+
+        Written to a temporary file and renamed, so a killed collect never leaves a truncated
+        file under a valid name. A body already archived is not written again.
+        """
+        sha256 = hashlib.sha256(body).hexdigest()
+        relative = f"{sha256[:2]}/{sha256}.gz"
+        target = self.archive_dir / relative
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".gz")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    # mtime=0: the same body always compresses to the same bytes.
+                    handle.write(gzip.compress(body, mtime=0))
+                os.replace(temp, target)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        return sha256, relative
+
+    def add_document(self, row: dict[str, Any]) -> None:
+        self._documents.setdefault((row["sha256"], row["url"]), row)
+
+    def set_document_encoding(self, sha256: str, url: str, encoding: str) -> None:
+        """Record how a spider decoded a body (Scrapy's guess is wrong for mislabelled pages)."""
+        row = self._documents.get((sha256, url))
+        if row is not None:
+            row["encoding"] = encoding
+
+    def add_reject(
+        self, *, source: str, kind: str, url: str | None, reason_code: str, reason: str, raw: str
+    ) -> None:
+        # The same defect met again (a re-run, a retry) keeps one row: the id is its content.
+        reject_id = hashlib.sha256(
+            "\x1f".join([source, url or "", reason_code, raw]).encode("utf-8")
+        ).hexdigest()
+        self._rejects.setdefault(
+            reject_id,
+            {
+                "reject_id": reject_id,
+                "run_id": self.run_id,
+                "source": source,
+                "kind": kind,
+                "url": url,
+                "reason_code": reason_code,
+                "reason": reason,
+                "raw": raw,
+                "rejected_at": datetime.now(UTC),
+            },
+        )
+
+    def upsert(self, table: str, rows: list[dict[str, Any]]) -> store.UpsertCounts:
+        return store.upsert_records(self.con, table, rows, self.run_id)
+
+    def stored_hashes(self, table: str, keys: list[str]) -> set[tuple[str, str]]:
+        """(key, content_hash) of every stored version, current or not, of these keys."""
+        if not keys:
+            return set()
+        key = store.RECORD_TABLES[table]
+        rows = self.con.execute(
+            f"SELECT {key}, content_hash FROM {table} WHERE {key} IN (SELECT unnest(?))", [keys]
+        ).fetchall()
+        return {(str(k), str(h)) for k, h in rows}
+
+    def retire_missing(self, table: str, present: list[str], where: str, params: list[Any]) -> int:
+        return store.retire_missing(self.con, table, present, where, params)
+
+    def flush(self) -> None:
+        """Write pending documents and rejects (records are flushed by the load pipeline)."""
+        if self._documents:
+            store.insert_ignore(self.con, "documents", list(self._documents.values()))
+            self._documents.clear()
+        if self._rejects:
+            store.insert_ignore(self.con, "rejects", list(self._rejects.values()))
+            self._rejects.clear()
+
+
+@dataclass
+class SourceRun:
+    """One source within a collect: its configuration and what happened to it."""
+
+    source: SourceConfig
+    writer: Writer
+    counts: store.RunCounts = field(default_factory=store.RunCounts)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    finish_reason: str | None = None
+    retired: int = 0
+
+    def reject(
+        self, *, kind: str, url: str | None, reason_code: str, reason: str, raw: str
+    ) -> None:
+        self.counts.rejected += 1
+        by_reason = self.counts.rejects_by_reason
+        by_reason[reason_code] = by_reason.get(reason_code, 0) + 1
+        self.writer.add_reject(
+            source=self.source.name, kind=kind, url=url, reason_code=reason_code, reason=reason,
+            raw=raw,
+        )
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    @property
+    def reject_rate(self) -> float:
+        return self.counts.rejected / self.counts.items if self.counts.items else 0.0
+
+    def status(self, default_max_reject_rate: float) -> str:
+        if self.counts.pages == 0 or self.finish_reason not in (None, "finished"):
+            return "failed"
+        threshold = self.source.max_reject_rate
+        if threshold is None:
+            threshold = default_max_reject_rate
+        if self.reject_rate > threshold:
+            return "too_many_rejects"
+        return "ok"
+
+    def message(self) -> str | None:
+        parts: list[str] = []
+        if self.finish_reason not in (None, "finished"):
+            parts.append(f"crawl ended: {self.finish_reason}")
+        if self.errors:
+            shown = "; ".join(self.errors[:3])
+            more = f" (+{len(self.errors) - 3} more)" if len(self.errors) > 3 else ""
+            parts.append(f"{len(self.errors)} request(s) failed: {shown}{more}")
+        if self.retired:
+            parts.append(f"{self.retired} list item(s) no longer listed")
+        if self.warnings:
+            parts.append("warnings: " + "; ".join(self.warnings[:5]))
+        return " | ".join(parts) or None
