@@ -1,0 +1,416 @@
+"""Read-only queries that hand the site builder plain rows, and the URL of every record.
+
+The site's templates hold no queries and its Pelican plugin holds no SQL: everything a page shows
+comes from here, as dicts of plain Python values. Each page *type* costs one query (or a few),
+never one per page, so a build stays fast at hundreds of thousands of records.
+
+Dates come back as timezone-aware datetimes in Asia/Shanghai, the zone the sources publish in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from disclosures import store
+
+Row = dict[str, Any]
+
+DISPLAY_TIMEZONE = "Asia/Shanghai"
+
+# Top-level folder of each kind of record page.
+KIND_FOLDERS: dict[str, str] = {
+    "tender": "tenders",
+    "organisation": "orgs",
+    "list_item": "lists",
+    "approval_item": "approvals",
+}
+
+LIST_KIND_NAMES: dict[str, str] = {
+    "power": "权力清单",
+    "responsibility": "责任清单",
+    "negative": "负面清单",
+}
+
+# An id made only of these characters is used as it stands, with ":" written as "~".
+_READABLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(?::[A-Za-z0-9._-]+)*")
+_ASCII_PREFIX = re.compile(r"[A-Za-z0-9-]{1,20}")
+_MAX_READABLE = 120
+
+
+def path_segment(record_id: str) -> str:
+    """One URL path segment, stable forever, that names `record_id` and no other id.
+
+    Ids of plain ASCII (letters, digits, ".", "_", "-", ":" between parts) stay readable:
+    `sample-epoint:JSGC-2025-0012` -> `sample-epoint~JSGC-2025-0012`. Anything else (Chinese
+    names, spaces, very long ids) becomes its ASCII prefix, "~~" and 20 hex digits of the id's
+    sha256: `name:宜昌某某科技有限公司` -> `name~~<hash>`. The readable form never contains "~~"
+    (its parts are non-empty), so the two forms cannot meet; the segment needs no percent-encoding,
+    so the file on disk and the URL are spelled alike on every static host.
+    """
+    if len(record_id) <= _MAX_READABLE and _READABLE_ID.fullmatch(record_id):
+        return record_id.replace(":", "~")
+    prefix_match = _ASCII_PREFIX.fullmatch(record_id.split(":", 1)[0])
+    prefix = prefix_match.group(0) if prefix_match else "id"
+    digest = hashlib.sha256(record_id.encode("utf-8")).hexdigest()[:20]
+    return f"{prefix}~~{digest}"
+
+
+def url_path(kind: str, record_id: str) -> str:
+    """Site-relative URL path of a record's page, ending in "/" (the file is `<path>index.html`).
+
+    kind is one of KIND_FOLDERS. A list item's id is `<list kind>:<item code>` and its page is
+    `lists/<list kind>/<code>/`; an approval item's id is its item code (事项编码).
+    """
+    folder = KIND_FOLDERS[kind]
+    if kind == "list_item":
+        list_kind, _, code = record_id.partition(":")
+        return f"{folder}/{path_segment(list_kind)}/{path_segment(code or list_kind)}/"
+    return f"{folder}/{path_segment(record_id)}/"
+
+
+@contextmanager
+def open_reader(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database, read-only, with timestamps shown in Asia/Shanghai."""
+    con = store.connect(db, read_only=True)
+    try:
+        con.execute(f"SET TimeZone = '{DISPLAY_TIMEZONE}'")
+        yield con
+    finally:
+        con.close()
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[Row]:
+    cursor = con.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def _group(rows: list[Row], key: str) -> dict[str, list[Row]]:
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[row[key]].append(row)
+    return dict(grouped)
+
+
+# Where a record's facts came from: the document row when the archive has it, else the record's
+# own url. A record whose document row is missing still shows its source url.
+_PROVENANCE = """
+    LEFT JOIN documents {d} ON {d}.sha256 = {r}.document_sha256 AND {d}.url = {r}.url
+"""
+
+
+def _provenance(record: str, doc: str) -> str:
+    return _PROVENANCE.format(d=doc, r=record)
+
+
+@dataclass
+class SiteData:
+    """Every row the site shows, read in one pass over the database."""
+
+    figures: Row
+    latest_awards: list[Row]
+    tenders: list[Row]
+    awards_by_tender: dict[str, list[Row]]
+    bids_by_tender: dict[str, list[Row]]
+    organisations: list[Row]
+    tenders_by_buyer: dict[str, list[Row]]
+    awards_by_supplier: dict[str, list[Row]]
+    list_items: list[Row]
+    approval_items: list[Row]
+    cases_by_item: dict[str, list[Row]]
+    feed_awards: list[Row] = field(default_factory=list)
+
+
+def read_site(con: duckdb.DuckDBPyConnection, *, latest: int = 20, feed_size: int = 100) -> SiteData:
+    tenders = read_tenders(con)
+    awards = read_awards(con)
+    return SiteData(
+        figures=read_figures(con),
+        latest_awards=read_latest_awards(con, latest),
+        tenders=tenders,
+        awards_by_tender=_group(awards, "tender_id"),
+        bids_by_tender=_group(read_bids(con), "tender_id"),
+        organisations=read_organisations(con),
+        tenders_by_buyer=_group([t for t in tenders if t["buyer_id"]], "buyer_id"),
+        awards_by_supplier=_group(awards, "supplier_id"),
+        list_items=read_list_items(con),
+        approval_items=read_approval_items(con),
+        cases_by_item=_group(read_approval_cases(con), "item_code"),
+        feed_awards=read_latest_awards(con, feed_size),
+    )
+
+
+def read_figures(con: duckdb.DuckDBPyConnection) -> Row:
+    rows = _rows(
+        con,
+        """
+        SELECT
+            (SELECT count(*) FROM current_tenders) AS tenders,
+            (SELECT count(*) FROM current_awards) AS awards,
+            (SELECT sum(amount) FROM current_awards WHERE currency = 'CNY' OR currency IS NULL)
+                AS award_amount_cny,
+            (SELECT count(*) FROM current_organisations) AS organisations,
+            (SELECT count(*) FROM current_list_items) AS list_items,
+            (SELECT count(*) FROM current_approval_cases) AS approval_cases,
+            (SELECT max(fetched_at) FROM documents) AS last_fetched_at
+        """,
+    )
+    figures = rows[0]
+    figures["list_items_by_kind"] = dict(
+        con.execute(
+            "SELECT list_kind, count(*) FROM current_list_items GROUP BY list_kind ORDER BY list_kind"
+        ).fetchall()
+    )
+    return figures
+
+
+# The fetch time of an award: its document's, else the start of the run that stored it, else the
+# notice's own dates. Feeds use it as the entry's `updated`, so it must never be "now".
+_AWARD_COLUMNS = """
+    a.award_id, a.tender_id, a.supplier_id, a.lot, a.amount, a.currency, a.amount_text,
+    a.discount_rate, a.contract_period_days, a.award_date, a.url,
+    t.title AS tender_title, t.buyer_id, t.published_at,
+    coalesce(s.name, a.supplier_id) AS supplier_name,
+    b.name AS buyer_name,
+    coalesce(d.fetched_at, r.started_at, a.award_date, t.published_at,
+             TIMESTAMPTZ '1970-01-01 00:00:00+00') AS fetched_at
+"""
+_AWARD_JOINS = f"""
+    FROM current_awards a
+    LEFT JOIN current_tenders t ON t.tender_id = a.tender_id
+    LEFT JOIN current_organisations s ON s.org_id = a.supplier_id
+    LEFT JOIN current_organisations b ON b.org_id = t.buyer_id
+    {_provenance("a", "d")}
+    LEFT JOIN runs r ON r.run_id = a.first_run AND r.source = a.source
+"""
+
+
+def read_latest_awards(con: duckdb.DuckDBPyConnection, limit: int) -> list[Row]:
+    """The newest awards by fetch time, newest first; ties broken by award id."""
+    return _rows(
+        con,
+        f"SELECT {_AWARD_COLUMNS} {_AWARD_JOINS} ORDER BY fetched_at DESC, a.award_id LIMIT ?",
+        [limit],
+    )
+
+
+def read_awards(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    return _rows(
+        con,
+        f"SELECT {_AWARD_COLUMNS} {_AWARD_JOINS} "
+        "ORDER BY a.tender_id, a.lot NULLS FIRST, a.amount DESC NULLS LAST, a.award_id",
+    )
+
+
+def read_tenders(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Every current tender, newest notice first, with buyer, agency, award totals, provenance."""
+    return _rows(
+        con,
+        f"""
+        SELECT t.tender_id, t.source, t.notice_no, t.title, t.buyer_id, t.agency_id,
+               t.procurement_method, t.category, t.region, t.published_at, t.bid_deadline_at,
+               t.award_date, t.budget_amount, t.currency, t.is_correction, t.url, t.version,
+               b.name AS buyer_name, g.name AS agency_name,
+               d.fetched_at, d.sha256 AS document_sha256, d.http_status,
+               coalesce(x.award_count, 0) AS award_count, x.award_total,
+               x.suppliers
+        FROM current_tenders t
+        LEFT JOIN current_organisations b ON b.org_id = t.buyer_id
+        LEFT JOIN current_organisations g ON g.org_id = t.agency_id
+        {_provenance("t", "d")}
+        LEFT JOIN (
+            SELECT a.tender_id, count(*) AS award_count, sum(a.amount) AS award_total,
+                   string_agg(coalesce(o.name, a.supplier_id), '、' ORDER BY a.award_id)
+                       AS suppliers
+            FROM current_awards a
+            LEFT JOIN current_organisations o ON o.org_id = a.supplier_id
+            GROUP BY a.tender_id
+        ) x ON x.tender_id = t.tender_id
+        ORDER BY t.published_at DESC NULLS LAST, t.tender_id
+        """,
+    )
+
+
+def read_bids(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    return _rows(
+        con,
+        """
+        SELECT bd.bid_id, bd.tender_id, bd.bidder_id, bd.lot, bd.amount, bd.currency,
+               bd.amount_text, bd.rank, bd.disqualified,
+               coalesce(o.name, bd.bidder_id) AS bidder_name
+        FROM current_bids bd
+        LEFT JOIN current_organisations o ON o.org_id = bd.bidder_id
+        ORDER BY bd.tender_id, bd.lot NULLS FIRST, bd.rank NULLS LAST, bd.bid_id
+        """,
+    )
+
+
+def read_organisations(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Every current organisation, by name, with its provenance."""
+    return _rows(
+        con,
+        f"""
+        SELECT o.org_id, o.name, o.uscc, o.uscc_valid, o.aliases, o.region, o.source, o.url,
+               d.fetched_at
+        FROM current_organisations o
+        {_provenance("o", "d")}
+        ORDER BY o.name, o.org_id
+        """,
+    )
+
+
+def read_list_items(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Every current list item, by kind and code, with the number of approval cases of its code."""
+    return _rows(
+        con,
+        f"""
+        SELECT li.item_id, li.list_kind, li.item_code, li.name, li.sub_item, li.power_type,
+               li.department, li.department_id, li.region, li.legal_basis,
+               li.statutory_limit, li.statutory_unit, li.promised_limit, li.promised_unit,
+               li.fees, li.level, li.power_item_code, li.industry, li.restriction,
+               li.source, li.url, li.version, d.fetched_at,
+               coalesce(c.cases, 0) AS approval_cases
+        FROM current_list_items li
+        {_provenance("li", "d")}
+        LEFT JOIN (
+            SELECT item_code, count(*) AS cases FROM current_approval_cases GROUP BY item_code
+        ) c ON c.item_code = li.item_code
+        ORDER BY li.list_kind, li.item_code, li.item_id
+        """,
+    )
+
+
+# A case is overdue when it finished after its deadline, or is still open past its deadline as of
+# the newest fetch (not "now": a rebuild of the same database gives the same pages). The deadline
+# is the published one or, for limits in calendar days, acceptance plus the limit; limits in
+# working days without a published deadline are not judged here.
+_CASE_TIMES = """
+    SELECT c.*,
+           coalesce(c.deadline_at,
+                    CASE WHEN c.promised_unit = 'calendar_day' AND c.promised_limit IS NOT NULL
+                         THEN c.accepted_at + to_days(c.promised_limit) END) AS effective_deadline,
+           round(epoch(c.completed_at - c.accepted_at) / 86400.0, 1) AS days_taken
+    FROM current_approval_cases c
+"""
+_OVERDUE = """
+    (effective_deadline IS NOT NULL AND (
+        completed_at > effective_deadline
+        OR (completed_at IS NULL AND (SELECT max(fetched_at) FROM documents) > effective_deadline)))
+"""
+
+
+def read_approval_cases(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    return _rows(
+        con,
+        f"""
+        SELECT case_id, item_code, item_name, department, project_code, applicant,
+               accepted_at, completed_at, deadline_at, effective_deadline, status,
+               promised_limit, promised_unit, url, days_taken,
+               coalesce({_OVERDUE}, false) AS overdue
+        FROM ({_CASE_TIMES}) x
+        WHERE item_code IS NOT NULL
+        ORDER BY item_code, accepted_at DESC, case_id
+        """,
+    )
+
+
+def read_approval_items(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """One row per approval item (事项编码) with its case counts and processing times."""
+    return _rows(
+        con,
+        f"""
+        SELECT item_code,
+               arg_max(item_name, accepted_at) AS item_name,
+               arg_max(department, accepted_at) AS department,
+               count(*) AS cases,
+               count(completed_at) AS completed,
+               count(*) FILTER (WHERE {_OVERDUE}) AS overdue,
+               round(median(days_taken), 1) AS median_days,
+               max(days_taken) AS max_days,
+               min(accepted_at) AS first_accepted_at,
+               max(accepted_at) AS last_accepted_at,
+               any_value(l.item_id) AS list_item_id
+        FROM ({_CASE_TIMES}) x
+        LEFT JOIN (
+            SELECT item_code AS code, min(item_id) AS item_id FROM current_list_items
+            GROUP BY item_code
+        ) l ON l.code = x.item_code
+        WHERE item_code IS NOT NULL
+        GROUP BY item_code
+        ORDER BY item_code
+        """,
+    )
+
+
+@dataclass
+class SearchRows:
+    """The rows search indexes are built from: compact, one list per kind of result."""
+
+    tenders: list[Row]
+    organisations: list[Row]
+    list_items: list[Row]
+    approval_items: list[Row]
+
+
+def read_search_rows(con: duckdb.DuckDBPyConnection) -> SearchRows:
+    return SearchRows(
+        tenders=_rows(
+            con,
+            """
+            SELECT t.tender_id, t.title, t.notice_no, t.region, t.published_at,
+                   b.name AS buyer_name, g.name AS agency_name,
+                   x.suppliers, x.award_total
+            FROM current_tenders t
+            LEFT JOIN current_organisations b ON b.org_id = t.buyer_id
+            LEFT JOIN current_organisations g ON g.org_id = t.agency_id
+            LEFT JOIN (
+                SELECT a.tender_id, sum(a.amount) AS award_total,
+                       string_agg(coalesce(o.name, a.supplier_id), '、' ORDER BY a.award_id)
+                           AS suppliers
+                FROM current_awards a
+                LEFT JOIN current_organisations o ON o.org_id = a.supplier_id
+                GROUP BY a.tender_id
+            ) x ON x.tender_id = t.tender_id
+            ORDER BY t.tender_id
+            """,
+        ),
+        organisations=_rows(
+            con,
+            """
+            SELECT o.org_id, o.name, o.uscc, o.aliases, o.region,
+                   (SELECT count(*) FROM current_awards a WHERE a.supplier_id = o.org_id)
+                       AS awards_won,
+                   (SELECT count(*) FROM current_tenders t WHERE t.buyer_id = o.org_id)
+                       AS tenders_bought
+            FROM current_organisations o
+            ORDER BY o.org_id
+            """,
+        ),
+        list_items=_rows(
+            con,
+            """
+            SELECT item_id, list_kind, item_code, name, sub_item, power_type, department,
+                   region, industry
+            FROM current_list_items ORDER BY item_id
+            """,
+        ),
+        approval_items=_rows(
+            con,
+            """
+            SELECT item_code, arg_max(item_name, accepted_at) AS item_name,
+                   arg_max(department, accepted_at) AS department, count(*) AS cases,
+                   max(accepted_at) AS last_accepted_at
+            FROM current_approval_cases WHERE item_code IS NOT NULL
+            GROUP BY item_code ORDER BY item_code
+            """,
+        ),
+    )
