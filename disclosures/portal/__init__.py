@@ -1,0 +1,12 @@
+"""Sunlit's sample portal: a deterministic, generated government portal served on 127.0.0.1.
+
+It serves the formats Sunlit collects — an Epoint WebBuilder list API, 中国政府采购网 pages
+(some in GBK), OCDS release packages, the three lists and approval cases — with a few
+defects planted on purpose (`planted_defects`). See docs/sample-portal.md.
+"""
+
+from disclosures.portal.generator import PlantedDefect, PortalData, planted_defects
+from disclosures.portal.server import Portal, entry_points, start_portal
+
+__all__ = ["PlantedDefect", "Portal", "PortalData", "entry_points", "planted_defects",
+           "start_portal"]
