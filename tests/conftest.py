@@ -30,6 +30,7 @@ def corpus() -> Path:
 # --------------------------------------------------------------------------------------------
 # Spiders without a crawl: feed them a response built from a fixture file.
 
+
 def make_spider(fmt: str, url: str = "http://127.0.0.1/", **options: Any) -> Any:
     from collectors.sources import parse_sources
     from collectors.spiders import FORMATS
@@ -39,8 +40,13 @@ def make_spider(fmt: str, url: str = "http://127.0.0.1/", **options: Any) -> Any
     return FORMATS[fmt](source=source)
 
 
-def response_for(url: str, body: bytes, *, content_type: str = "application/json",
-                 meta: dict[str, Any] | None = None) -> Any:
+def response_for(
+    url: str,
+    body: bytes,
+    *,
+    content_type: str = "application/json",
+    meta: dict[str, Any] | None = None,
+) -> Any:
     from scrapy.http import HtmlResponse, Request, TextResponse
 
     request = Request(url, meta={"sunlit_first": True, **(meta or {})})
@@ -55,6 +61,7 @@ def spider_factory() -> Callable[..., Any]:
 
 # --------------------------------------------------------------------------------------------
 # A tiny HTTP server on 127.0.0.1 answering from a route table.
+
 
 @dataclass
 class Reply:
@@ -120,6 +127,7 @@ def json_reply(data: Any, **kwargs: Any) -> Reply:
 # --------------------------------------------------------------------------------------------
 # `sunlit collect` in a subprocess.
 
+
 @dataclass
 class Collected:
     process: subprocess.CompletedProcess[str]
@@ -146,9 +154,21 @@ class Collected:
 def run_collect(workdir: Path, *args: str, timeout: float = 120) -> Collected:
     db, archive = workdir / "sunlit.duckdb", workdir / "archive"
     process = subprocess.run(
-        [sys.executable, "-m", "disclosures.cli", "collect", "--db", str(db),
-         "--archive", str(archive), *args],
-        capture_output=True, text=True, timeout=timeout, cwd=workdir,
+        [
+            sys.executable,
+            "-m",
+            "disclosures.cli",
+            "collect",
+            "--db",
+            str(db),
+            "--archive",
+            str(archive),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=workdir,
         env={**os.environ, "COLUMNS": "200"},
     )
     return Collected(process, db, archive)

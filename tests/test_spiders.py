@@ -36,7 +36,9 @@ def test_every_spider_documents_what_where_arguments_and_caveats(fmt: str) -> No
     positions = [doc.find(section) for section in SECTIONS]
     missing = [s for s, p in zip(SECTIONS, positions, strict=True) if p < 0]
     assert not missing, f"{FORMATS[fmt].__name__} docstring lacks {missing}"
-    assert positions == sorted(positions), "sections in the order Collects, From, Arguments, Caveats"
+    assert positions == sorted(positions), (
+        "sections in the order Collects, From, Arguments, Caveats"
+    )
     bodies = re.split("|".join(map(re.escape, SECTIONS)), doc)[1:]
     assert all(body.strip() for body in bodies), "every section says something"
 
@@ -48,6 +50,7 @@ def test_spider_formats_match_the_sources_file_formats() -> None:
 
 
 # --- Epoint ----------------------------------------------------------------------------------
+
 
 @pytest.fixture()
 def epoint_notices(corpus: Path) -> list[dict[str, Any]]:
@@ -64,7 +67,9 @@ def epoint_page(records: list[dict[str, Any]], count: int, *, as_string: bool = 
 
 def test_epoint_yields_each_notice_with_its_html_and_list_metadata(epoint_notices) -> None:
     spider = make_spider("epoint", EPOINT_API)
-    items, requests, rejects = split(spider.parse(response_for(EPOINT_API, epoint_page(epoint_notices[:20], 40))))
+    items, requests, rejects = split(
+        spider.parse(response_for(EPOINT_API, epoint_page(epoint_notices[:20], 40)))
+    )
 
     assert len(items) == 20 and not rejects
     first, record = items[0], epoint_notices[0]
@@ -100,7 +105,9 @@ def test_epoint_unwraps_custom_sent_as_a_json_string(epoint_notices) -> None:
 
 
 def test_epoint_candidate_category_gives_candidate_notices(corpus: Path) -> None:
-    records = json.loads((corpus / "cn_procurement/epoint_yichang/candidate_notices_api.json").read_text("utf-8"))
+    records = json.loads(
+        (corpus / "cn_procurement/epoint_yichang/candidate_notices_api.json").read_text("utf-8")
+    )
     url = EPOINT_API.replace("003001005", "003001004")
     spider = make_spider("epoint", url)
     items, _, _ = split(spider.parse(response_for(url, epoint_page(records, len(records)))))
@@ -113,7 +120,9 @@ def test_epoint_notice_without_content_is_fetched_from_its_page(epoint_notices) 
     items, requests, _ = split(spider.parse(response_for(EPOINT_API, epoint_page([record], 1))))
     assert items == []
     assert requests[0].url == "http://127.0.0.1" + record["infourl"]
-    page = "<html><head><meta charset='gbk'></head><body>中标人：宜昌某公司</body></html>".encode("gbk")
+    page = "<html><head><meta charset='gbk'></head><body>中标人：宜昌某公司</body></html>".encode(
+        "gbk"
+    )
     detail = response_for(requests[0].url, page, content_type="text/html")
     (item,) = requests[0].callback(detail, **requests[0].cb_kwargs)
     assert item.kind == "award_notice" and "宜昌某公司" in item.payload["html"]
@@ -121,8 +130,11 @@ def test_epoint_notice_without_content_is_fetched_from_its_page(epoint_notices) 
 
 
 def test_epoint_categories_add_start_urls_for_missing_categories() -> None:
-    spider = make_spider("epoint", EPOINT_API, categories={"003001005": "award_notice",
-                                                           "003001004": "candidate_notice"})
+    spider = make_spider(
+        "epoint",
+        EPOINT_API,
+        categories={"003001005": "award_notice", "003001004": "candidate_notice"},
+    )
     urls = spider.start_urls_for_source()
     assert [u.split("categoryNum=")[1][:9] for u in urls] == ["003001005", "003001004"]
     assert spider.kind_of(urls[1]) == "candidate_notice"
@@ -149,11 +161,14 @@ def test_page_size_option_rewrites_the_page_size_parameter() -> None:
 
 # --- OCDS ------------------------------------------------------------------------------------
 
+
 def test_ocds_yields_each_release_and_follows_next_page(corpus: Path) -> None:
     path = corpus / "ocds/armenia/sample/releases/6.json"
     package = json.loads(path.read_bytes())
     url = "http://127.0.0.1/ocds/release"
-    items, (follow,), _ = split(make_spider("ocds", url).parse(response_for(url, path.read_bytes())))
+    items, (follow,), _ = split(
+        make_spider("ocds", url).parse(response_for(url, path.read_bytes()))
+    )
     assert len(items) == len(package["releases"]) == 100
     assert {i.kind for i in items} == {"ocds_release"}
     assert items[0].payload == {"release": package["releases"][0]}
@@ -162,7 +177,9 @@ def test_ocds_yields_each_release_and_follows_next_page(corpus: Path) -> None:
 
 def test_ocds_follows_links_next_relative_to_the_page() -> None:
     url = "http://127.0.0.1/ocds/releases.json?page=1"
-    body = json.dumps({"releases": [{"ocid": "ocds-x-1"}], "links": {"next": "releases.json?page=2"}})
+    body = json.dumps(
+        {"releases": [{"ocid": "ocds-x-1"}], "links": {"next": "releases.json?page=2"}}
+    )
     items, (follow,), _ = split(make_spider("ocds", url).parse(response_for(url, body.encode())))
     assert follow.url == "http://127.0.0.1/ocds/releases.json?page=2"
     assert items[0].payload == {"release": {"ocid": "ocds-x-1"}}
@@ -176,12 +193,15 @@ def test_ocds_last_package_requests_nothing_more() -> None:
 
 # --- the three lists and approvals -----------------------------------------------------------
 
+
 def test_lists_json_yields_rows_with_their_kind_and_asks_for_every_page(corpus: Path) -> None:
     lines = (corpus / "three_lists/guangdong/items.jsonl").read_text("utf-8").splitlines()[:50]
     rows = [json.loads(line) for line in lines]
     url = "http://127.0.0.1/lists/api/items?kind=power&page=1&pageSize=50"
     body = json.dumps({"total": 120, "page": 1, "pageSize": 50, "items": rows}, ensure_ascii=False)
-    items, requests, _ = split(make_spider("lists_json", url).parse(response_for(url, body.encode())))
+    items, requests, _ = split(
+        make_spider("lists_json", url).parse(response_for(url, body.encode()))
+    )
     assert len(items) == 50
     assert items[0].payload == {"list_kind": "power", "row": rows[0]}
     assert [r.url.split("page=")[1] for r in requests] == ["2&pageSize=50", "3&pageSize=50"]
@@ -201,7 +221,9 @@ def test_without_a_total_the_next_page_is_asked_while_pages_come_back_full() -> 
     full = json.dumps({"data": [{"办件编号": "A1"}, {"办件编号": "A2"}]}).encode()
     short = json.dumps({"data": [{"办件编号": "A3"}]}).encode()
     spider = make_spider("approvals_json", url)
-    assert [r.url for r in split(spider.parse(response_for(url, full)))[1]] == [url.replace("page=3", "page=4")]
+    assert [r.url for r in split(spider.parse(response_for(url, full)))[1]] == [
+        url.replace("page=3", "page=4")
+    ]
     assert split(spider.parse(response_for(url, short)))[1] == []
 
 
@@ -209,7 +231,8 @@ def test_without_a_total_the_next_page_is_asked_while_pages_come_back_full() -> 
 
 CCGP_LIST = """<html><head><meta charset="gbk"></head><body>
 <ul class="c_list_bid">
-<li><a href="./202503/t20250324_101.htm" title="宜昌市某医院设备采购项目中标公告">宜昌市某医院设备…</a>
+<li><a href="./202503/t20250324_101.htm"
+ title="宜昌市某医院设备采购项目中标公告">宜昌市某医院设备…</a>
 <em>2025-03-24 10:11</em><em>湖北</em><em>宜昌市某医院</em></li>
 <li><a href="./202503/t20250323_102.htm">某县道路维修工程成交公告</a><em>2025.03.23</em></li>
 </ul>
@@ -228,8 +251,10 @@ def test_ccgp_list_page_follows_each_notice_and_the_next_page() -> None:
         "http://127.0.0.1/ccgp/cggg/zbgg/index_1.htm",
     ]
     assert requests[0].cb_kwargs["entry"] == {
-        "href": "./202503/t20250324_101.htm", "title": "宜昌市某医院设备采购项目中标公告",
-        "published": "2025-03-24 10:11", "region": "湖北",
+        "href": "./202503/t20250324_101.htm",
+        "title": "宜昌市某医院设备采购项目中标公告",
+        "published": "2025-03-24 10:11",
+        "region": "湖北",
     }
     assert requests[1].cb_kwargs["entry"]["published"] == "2025.03.23"
     assert requests[1].cb_kwargs["entry"]["region"] is None
@@ -237,7 +262,9 @@ def test_ccgp_list_page_follows_each_notice_and_the_next_page() -> None:
 
 def test_ccgp_list_page_without_links_is_a_page_reject() -> None:
     url = "http://127.0.0.1/ccgp/cggg/zbgg/index.htm"
-    page = response_for(url, "<html><body>系统维护中</body></html>".encode(), content_type="text/html")
+    page = response_for(
+        url, "<html><body>系统维护中</body></html>".encode(), content_type="text/html"
+    )
     (reject,) = split(make_spider("ccgp", url).parse(page))[2]
     assert reject.reason_code == "bad_page" and reject.kind == "award_notice"
 
@@ -245,8 +272,12 @@ def test_ccgp_list_page_without_links_is_a_page_reject() -> None:
 def test_ccgp_notice_page_is_decoded_and_carries_the_list_metadata(corpus: Path) -> None:
     body = (corpus / "cn_procurement/vaccine_pages/yunnan_2016_ccgp.htm").read_bytes()
     url = "http://127.0.0.1/ccgp/cggg/zbgg/201601/t20160120_6448000.htm"
-    entry = {"href": "x", "title": "云南省疾病预防控制中心二类疫苗入围公告", "published": "2016-01-20",
-             "region": "云南"}
+    entry = {
+        "href": "x",
+        "title": "云南省疾病预防控制中心二类疫苗入围公告",
+        "published": "2016-01-20",
+        "region": "云南",
+    }
     # The server mislabels the page as GBK; its own meta says utf-8, which is right.
     page = response_for(url, body, content_type="text/html; charset=GBK")
     (item,) = make_spider("ccgp", url).parse_detail(page, entry)
@@ -254,7 +285,11 @@ def test_ccgp_notice_page_is_decoded_and_carries_the_list_metadata(corpus: Path)
     assert item.payload["notice_id"] == "t20160120_6448000"
     assert "云南省疾病预防控制中心" in item.payload["html"]
     assert {k: item.payload[k] for k in ("title", "published", "region", "source_format")} == {
-        "title": entry["title"], "published": "2016-01-20", "region": "云南", "source_format": "ccgp"}
+        "title": entry["title"],
+        "published": "2016-01-20",
+        "region": "云南",
+        "source_format": "ccgp",
+    }
 
 
 def test_ccgp_gbk_notice_page_is_decoded(corpus: Path) -> None:
