@@ -21,3 +21,6 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
             f"COMMENT ON VIEW current_{table} IS "
             f"'The current version of each record of {table}.'"
         )
+    from disclosures import flags  # the red flags read the current_* views made above
+
+    flags.install(con)
