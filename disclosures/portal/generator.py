@@ -102,10 +102,16 @@ def corrupt_check_digit(code: str) -> str:
 
 
 def make_id_card(rng: random.Random, region_code: str) -> str:
-    """An 18-digit 居民身份证号码 with a valid GB 11643 check digit."""
-    birth = date(1965, 1, 1) + timedelta(days=rng.randrange(365 * 35))
-    body = f"{region_code}{birth:%Y%m%d}{rng.randrange(1000):03d}"
-    return body + ric.calc_check_digit(body + "0")
+    """An 18-digit 居民身份证号码 that python-stdnum accepts: valid check digit, and a birth
+    place code that existed in the birth year (districts renamed later are skipped)."""
+    for attempt in range(100):
+        code = region_code if attempt == 0 else rng.choice(names.REGIONS).code
+        birth = date(1970, 1, 1) + timedelta(days=rng.randrange(365 * 30))
+        body = f"{code}{birth:%Y%m%d}{rng.randrange(1000):03d}"
+        number = body + ric.calc_check_digit(body + "0")
+        if ric.is_valid(number):
+            return number
+    raise AssertionError("no valid birth place among the regions")  # the table guarantees one
 
 
 def make_mobile(rng: random.Random) -> str:
@@ -487,14 +493,17 @@ class PortalData:
 
         award_date = timeline(index, count)
         candidate_day = add_workdays(award_date.date(), -4)
-        candidate_date = datetime.combine(candidate_day, time(12 + rng.randrange(6), 0))
+        # Same time of day as the award: candidate notices stay in newest-first order too.
+        candidate_date = datetime.combine(candidate_day, award_date.time())
         deadline_day = add_workdays(candidate_day, -1)
         bid_deadline = datetime.combine(deadline_day, time(9, 30 * rng.randrange(2)))
         if "short_bidding_period" in defects:
             # 12 days, moved forward to a working day: always under the legal 20.
             notice_day = add_workdays(deadline_day - timedelta(days=12), 0)
         else:
-            minimum = {"公开招标": 20, "邀请招标": 20, "竞争性磋商": 10}.get(method, 3)
+            # The law's minimum is 20 days (10 for 磋商); one more keeps every period at or
+            # above it however it is measured, by dates or by elapsed hours.
+            minimum = {"公开招标": 21, "邀请招标": 21, "竞争性磋商": 11}.get(method, 3)
             notice_day = deadline_day - timedelta(days=minimum + rng.randrange(15))
             if not chinese_calendar.is_workday(notice_day):
                 notice_day = add_workdays(notice_day, -1)  # earlier: the period only grows
@@ -514,6 +523,10 @@ class PortalData:
 
         price_styles = ("plain", "comma", "wan", "daxie", "promise")
         amount_style = "rate" if use_rate else rng.choices(price_styles, (70, 8, 14, 4, 4))[0]
+        if amount_style == "wan" and bids[0].price is not None:
+            # Whole 元, so the 万元 figure has the four decimals real notices print.
+            whole = bids[0].price.quantize(Decimal(1), ROUND_HALF_UP)
+            bids = (replace(bids[0], price=whole), *bids[1:])
         date_styles = ("iso", "cn", "slash", "hanzi", "datetime")
         date_style = rng.choices(date_styles, (50, 20, 15, 10, 5))[0]
         staff = self._staff(rng, category, region)
@@ -635,10 +648,9 @@ class PortalData:
 
     def correction(self, tender: Tender) -> Tender:
         """The 更正公告 of `tender`: same codes, a changed amount, published near the top."""
-        rng = self._rng("correction", tender.index)
         winner = tender.winner
         price = ((winner.price or Decimal(0)) * Decimal("0.97")).quantize(CENT, ROUND_HALF_UP)
-        published = timeline(CORRECTION_POSITION, self.size) + timedelta(seconds=rng.randrange(60))
+        published = timeline(CORRECTION_POSITION, self.size)
         return replace(tender, bids=(replace(winner, price=price), *tender.bids[1:]),
                        award_date=published, amount_style="plain", date_style="iso",
                        defects=frozenset({"correction"}))
@@ -746,8 +758,8 @@ class PortalData:
             project_code = ""  # a person's licence belongs to no investment project
         else:
             company = self.applicant(rng.randrange(self.applicant_pool))
-            region = rng.choice(names.REGIONS)
-            project_code = f"2025-{region.code}-{rng.choice(('47', '48', '70'))}-01-{index:06d}"
+            # The project is where the approving department is.
+            project_code = f"2025-{item_code[:6]}-{rng.choice(('47', '48', '70'))}-01-{index:06d}"
             applicant, applicant_type, applicant_uscc = company.name, "法人", company.uscc
         if defect == "invalid_uscc" and applicant_uscc:
             applicant_uscc = corrupt_check_digit(applicant_uscc)

@@ -519,7 +519,7 @@ def ocds_release(data: PortalData, index: int) -> dict[str, Any]:
     release: dict[str, Any] = {
         "ocid": release_ocid,
         "id": f"{release_ocid}-{'award' if awarded else 'tender'}",
-        "date": _iso(tender.award_date if awarded else tender.notice_date),
+        "date": _iso(tender.award_date),
         "tag": ["award"] if awarded else ["tender"],
         "initiationType": "tender",
         "language": "zh",
@@ -538,6 +538,13 @@ def ocds_release(data: PortalData, index: int) -> dict[str, Any]:
         "tenderPeriod": {"startDate": _iso(tender.notice_date),
                          "endDate": _iso(tender.bid_deadline)},
     }
+    if not awarded:
+        # An open tender: its notice is the release, at the release's place in the timeline.
+        closes = tender.award_date.date() + timedelta(days=tender.bidding_days)
+        tender_section["tenderPeriod"] = {
+            "startDate": _iso(tender.award_date),
+            "endDate": _iso(datetime.combine(closes, tender.bid_deadline.time())),
+        }
     if awarded:
         winner = tender.winner
         suppliers = []
