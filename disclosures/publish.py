@@ -130,7 +130,9 @@ class SiteData:
     feed_awards: list[Row] = field(default_factory=list)
 
 
-def read_site(con: duckdb.DuckDBPyConnection, *, latest: int = 20, feed_size: int = 100) -> SiteData:
+def read_site(
+    con: duckdb.DuckDBPyConnection, *, latest: int = 20, feed_size: int = 100
+) -> SiteData:
     tenders = read_tenders(con)
     awards = read_awards(con)
     return SiteData(
@@ -167,7 +169,8 @@ def read_figures(con: duckdb.DuckDBPyConnection) -> Row:
     figures = rows[0]
     figures["list_items_by_kind"] = dict(
         con.execute(
-            "SELECT list_kind, count(*) FROM current_list_items GROUP BY list_kind ORDER BY list_kind"
+            "SELECT list_kind, count(*) FROM current_list_items "
+            "GROUP BY list_kind ORDER BY list_kind"
         ).fetchall()
     )
     return figures

@@ -96,7 +96,8 @@ def build_sample_db(path: Path, *, tenders: int = 60) -> SampleDb:
         url = f"{PORTAL}/jyxx/{notice}.html"
         sha = document(url, published + timedelta(hours=2))
         buyer_id = BUYERS[i % len(BUYERS)][0]
-        title = f"{BUYERS[i % len(BUYERS)][1]}{PROJECTS[i % len(PROJECTS)]}（第{i + 1}批）中标结果公告"
+        project = PROJECTS[i % len(PROJECTS)]
+        title = f"{BUYERS[i % len(BUYERS)][1]}{project}（第{i + 1}批）中标结果公告"
         if i == 7:
             tender_id, title = HOSTILE_TENDER_ID, HOSTILE_TITLE
         tender_ids.append(tender_id)

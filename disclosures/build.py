@@ -1,0 +1,131 @@
+"""`sunlit build`: run Pelican in-process on the database and publish the result atomically.
+
+Each build goes into a new directory beside the published site, `<output>.builds/<timestamp>/`.
+Only when Pelican finished and the build holds its home page and feeds does `output` change: it
+is a symlink, and a new symlink is renamed over it, which readers see as one step. The previous
+build is kept (to roll back by hand); older ones are pruned. A failed build removes its own
+directory, leaves the published site as it was and raises `BuildError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import disclosures
+from disclosures import feeds
+
+# pelicanconf.py sits at the repository root, beside the disclosures package.
+PELICANCONF = Path(disclosures.__file__).resolve().parent.parent / "pelicanconf.py"
+PLUGIN = "sunlit_pages"
+# Files a build must hold before it may be published.
+REQUIRED = ("index.html", "tenders/index.html", feeds.ATOM_PATH, feeds.RSS_PATH)
+
+log = logging.getLogger(__name__)
+
+
+class BuildError(RuntimeError):
+    """The site could not be built; the published site is unchanged."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    pages: int  # HTML pages written
+    seconds: float
+    output: Path  # the published path (a symlink to the build directory)
+
+
+def builds_dir(output: Path) -> Path:
+    return output.parent / f"{output.name}.builds"
+
+
+def build_site(
+    db: Path,
+    output: Path,
+    site_url: str = "",
+    *,
+    settings_file: Path | None = None,
+    search_index: bool = True,
+) -> BuildResult:
+    """Build the site from `db` (opened read-only) and publish it at `output`."""
+    started = time.monotonic()
+    output = Path(os.path.abspath(output))  # absolute, but a symlink is not followed
+    db = Path(db).absolute()
+    if not db.is_file():
+        raise BuildError(f"cannot build: database {db} does not exist; {output} is unchanged")
+    target = builds_dir(output) / datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    target.mkdir(parents=True)
+    try:
+        _run_pelican(db, target, site_url, settings_file or PELICANCONF, search_index)
+        missing = [name for name in REQUIRED if not (target / name).is_file()]
+        if missing:
+            raise BuildError(f"the build is missing {', '.join(missing)}")
+    except Exception as error:
+        shutil.rmtree(target, ignore_errors=True)
+        reason = error if isinstance(error, BuildError) else f"{type(error).__name__}: {error}"
+        raise BuildError(f"site build failed ({reason}); {output} is unchanged") from error
+    previous = publish_build(target, output)
+    prune_builds(output, keep={target, *([previous] if previous else [])})
+    pages = sum(
+        1
+        for folder, dirs, files in os.walk(target)
+        if Path(folder).relative_to(target).parts[:1] != ("pagefind",)
+        for name in files
+        if name.endswith(".html")
+    )
+    return BuildResult(pages=pages, seconds=time.monotonic() - started, output=output)
+
+
+def _run_pelican(
+    db: Path, target: Path, site_url: str, settings_file: Path, search_index: bool
+) -> None:
+    # Imported here: the core's other commands must not pay for Pelican's import.
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    settings = read_settings(
+        str(settings_file),
+        override={
+            "OUTPUT_PATH": str(target),
+            "SUNLIT_DB": str(db),
+            "SITEURL": site_url.rstrip("/"),
+            "SUNLIT_SEARCH_INDEX": search_index,
+        },
+    )
+    pelican = Pelican(settings)
+    # Pelican logs a plugin that fails to load and carries on; a site without it is no site.
+    if PLUGIN not in pelican.settings["PLUGINS"]:
+        raise BuildError(f"the Pelican plugin {PLUGIN!r} did not load (see the log above)")
+    pelican.run()
+
+
+def publish_build(target: Path, output: Path) -> Path | None:
+    """Point `output` at `target` atomically; return the build it pointed at before, if any.
+
+    An `output` that is a plain directory (from before builds were published this way) is moved
+    into the builds directory once, becoming the previous build.
+    """
+    previous: Path | None = None
+    if output.is_symlink():
+        previous = Path(os.path.realpath(output))
+    elif output.exists():
+        previous = target.parent / f"{target.name}-before"
+        os.rename(output, previous)
+    link = output.parent / f".{output.name}.{target.name}.tmp"
+    # Relative, so the site and its builds can move together.
+    os.symlink(os.path.relpath(target, output.parent), link)
+    os.replace(link, output)
+    return previous
+
+
+def prune_builds(output: Path, keep: set[Path]) -> None:
+    """Remove every build directory except those in `keep`."""
+    keep_real = {Path(os.path.realpath(p)) for p in keep}
+    for build in builds_dir(output).iterdir():
+        if Path(os.path.realpath(build)) not in keep_real:
+            shutil.rmtree(build, ignore_errors=True)
