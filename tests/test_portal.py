@@ -364,8 +364,10 @@ def test_red_flags_are_planted_in_candidate_notices(
     assert len(candidate_table(by_id[single.record_key], "中标候选人名称")) == 1
     assert "共1家" in by_id[single.record_key]
     (same,) = [d for d in planted if d.code == "identical_prices"]
-    prices = candidate_table(by_id[same.record_key], "投标报价(元/%)")
-    assert len(prices) >= 2 and len(set(prices)) == 1
+    identical = [infoid for infoid, content in by_id.items()
+                 if len(prices := candidate_table(content, "投标报价(元/%)")) >= 2
+                 and len(set(prices)) == 1]
+    assert identical == [same.record_key]
     (short,) = [d for d in planted if d.code == "short_bidding_period"]
     days = []
     for record in by_id.values():
