@@ -333,11 +333,10 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     ("工程", "works"),
     ("服务", "services"),
 )
-_TOTAL_PRICE = re.compile(
-    r"(?:总价|总金额|合计|总报价)[为是:：]?\s*([\d,]+(?:\.\d+)?\s*(?:万元|元))"
-)
+# "…含税单价为6400元/吨，总价为3905110 元（大写：…）": a free-text price cell whose one total
+# is the award price. Other totals ("BIM技术服务费…总金额为…") price a part, so only 总价 counts.
+_TOTAL_PRICE = re.compile(r"(?:总价|总报价)[为是:：]?\s*([\d,]+(?:\.\d+)?\s*(?:万元|元))")
 _DAYS = re.compile(r"^(\d{1,5})\s*(?:个)?(?:日历天|自然日|天|日)?[。.]?$")
-_BLANK_VALUES = ("", "无", "/", "\\", "-", "—")
 
 
 def method_code(text: str | None) -> str | None:
@@ -432,9 +431,9 @@ def _price(found: _Field, records: Records, *, strict: bool) -> _Price:
             return price
         money = parse_amount(text, default_unit=unit or "元")
     except NormaliseError as error:
-        total = _TOTAL_PRICE.search(unicodedata.normalize("NFKC", text).replace(" ", ""))
-        if total:
-            money = parse_amount(total.group(1))
+        totals = _TOTAL_PRICE.findall(unicodedata.normalize("NFKC", text).replace(" ", ""))
+        if len(totals) == 1:
+            money = parse_amount(totals[0])
         elif strict and unit is not None:
             raise Rejected("bad_amount", f"{found.label}: {error.reason}") from None
         else:
@@ -523,8 +522,11 @@ def _award_notice(
     for index, supplier in enumerate(suppliers):
         # One price per winner when the notice lists them side by side; else the one price.
         price = read[index] if len(read) == len(suppliers) else (read[0] if read else _Price())
-        for member in split_consortium(supplier.value):
-            supplier_id = orgs.add(member, uscc=codes.get("supplier") if index == 0 else None)
+        members = split_consortium(supplier.value)
+        # A code printed after a consortium cannot be told apart between its members.
+        code = codes.get("supplier") if index == 0 and len(members) == 1 else None
+        for member in members:
+            supplier_id = orgs.add(member, uscc=code)
             if supplier_id is None:
                 continue
             row = {

@@ -24,6 +24,11 @@ def test_legal_basis_quotes_and_crlf() -> None:
     )
 
 
+@pytest.mark.parametrize("text", [None, "", '"', "“”", ";"])
+def test_legal_basis_of_nothing_is_empty(text: str | None) -> None:
+    assert clean_legal_basis(text) == ""
+
+
 def test_liaoning_legal_bases() -> None:
     if not LIAONING.exists():
         pytest.skip(f"corpus not found at {LIAONING} (it sits beside the repository)")

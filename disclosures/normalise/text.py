@@ -47,9 +47,9 @@ def clean_legal_basis(s: str | None) -> str:
         text = text.strip().lstrip(";；,，")
         if len(text) >= 2 and text[0] in _EDGE_QUOTES and text[-1] in _EDGE_QUOTES:
             text = text[1:-1]
-        elif text[:1] in "\"'" and text.count(text[0]) == 1:
+        elif text.startswith(('"', "'")) and text.count(text[0]) == 1:
             text = text[1:]  # a lone opening quote whose partner was cut off
-        elif text[-1:] in "\"'" and text.count(text[-1]) == 1:
+        elif text.endswith(('"', "'")) and text.count(text[-1]) == 1:
             text = text[:-1]
         if text == before:
             return text
