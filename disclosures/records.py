@@ -19,6 +19,7 @@ in the raw archive and in `rejects`, which are not published.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -130,6 +131,7 @@ def _finish(records: Records, table: str, row: dict[str, Any], prov: Provenance)
     records.add(table, row)
 
 
+@functools.lru_cache(maxsize=4096)  # the same few hundred labels, on every record
 def _key(label: str) -> str:
     """A label or key as looked up: NFKC (ASCII brackets), no spaces, no trailing colon."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", label)).rstrip(":")
@@ -1165,7 +1167,7 @@ def build_records(
     return records
 
 
-def iter_rows(records: Iterable[Records]) -> dict[str, list[dict[str, Any]]]:
+def merge_records(records: Iterable[Records]) -> dict[str, list[dict[str, Any]]]:
     """Merge the rows of many records into one batch per table, for one upsert each."""
     merged: dict[str, list[dict[str, Any]]] = {}
     for built in records:

@@ -72,7 +72,11 @@ def _fold(text: str) -> str:
 
 
 def is_blank(text: str | None) -> bool:
-    return text is None or _fold(text).lower() in BLANKS
+    if text is None:
+        return True
+    stripped = text.strip()
+    # Every blank marker is short; most values are not, and folding them costs time.
+    return len(stripped) <= 12 and _fold(stripped).lower() in BLANKS
 
 
 def looks_like_rate(text: str) -> bool:
