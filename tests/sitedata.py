@@ -175,3 +175,18 @@ def build_sample_db(path: Path, *, tenders: int = 60) -> SampleDb:
     store.checkpoint(con)
     con.close()
     return SampleDb(path=path, tender_ids=tender_ids)
+
+
+@dataclass
+class SampleSite:
+    db: SampleDb
+    output: Path  # the published path (a symlink into <output>.builds/)
+
+
+def build_sample_site(workdir: Path, *, search_index: bool = True, site_url: str = "") -> SampleSite:
+    """The sample database and the site built from it with `sunlit build`, under `workdir`."""
+    from disclosures.build import build_site
+
+    db = build_sample_db(workdir / "sunlit.duckdb")
+    result = build_site(db.path, workdir / "output", site_url, search_index=search_index)
+    return SampleSite(db=db, output=result.output)
