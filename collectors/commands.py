@@ -91,7 +91,7 @@ def _crawl(
     try:
         store.migrate(con)
         writer = Writer(con, archive, new_run_id())
-        process = CrawlerProcess(scrapy_settings, install_root_handler=True)
+        process = CrawlerProcess(scrapy_settings)
         logging.getLogger("scrapy").setLevel(logging.INFO if verbose else logging.WARNING)
         runs: list[SourceRun] = []
         for source in sources:
@@ -114,6 +114,7 @@ def _crawl(
             runs.append(run)
         with _progress(runs, console):
             process.start()
+        writer.flush_organisations()
         for run in runs:
             store.finish_run(
                 con, writer.run_id, run.source.name, run.counts,
@@ -159,6 +160,9 @@ def _progress(runs: list[SourceRun], console: Console) -> Iterator[None]:
 def _report(runs: list[SourceRun], db: Path, default_rate: float) -> bool:
     """Print the run summary; True when a source failed or rejected too much."""
     console = Console()
+    if not console.is_terminal:
+        # Piped or captured: do not squeeze the table into the 80 columns Rich assumes.
+        console = Console(width=max(console.width, 140))
     table = Table(title="sunlit collect", show_lines=False)
     columns = ("source", "status", "pages", "records", "new", "changed", "unchanged", "rejected")
     for column in columns:

@@ -12,6 +12,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Request, Response, TextResponse
 from scrapy.utils.asyncio import sleep
 
+from collectors.sources import PORTAL_ORIGIN
+
 if TYPE_CHECKING:
     from typing import Self
 
@@ -28,6 +30,26 @@ def source_run(crawler: Crawler) -> SourceRun:
     if run is None:
         raise RuntimeError("Sunlit spiders are run by `sunlit collect`, which gives them a run")
     return run
+
+
+class SamplePortalMiddleware:
+    """Sends requests for the sample portal's fixed origin to wherever it listens this run.
+
+    The portal is used as an HTTP proxy: it sees the fixed origin in the request, so the urls
+    it writes into its pages (OCDS links.next, package uri) are the same on every run.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        base = source_run(self.crawler).source.portal_base
+        if base and request.url.startswith(PORTAL_ORIGIN + "/"):
+            request.meta["proxy"] = base
 
 
 class ArchiveMiddleware:

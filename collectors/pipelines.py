@@ -86,17 +86,14 @@ def payload_hash(item: SourceItem) -> str:
     return hashlib.sha256(canonical_json(item.payload).encode("utf-8")).hexdigest()
 
 
-def split_result(result: Any) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
-    """build_records' answer as (rows per table, warnings about unknown labels)."""
-    if isinstance(result, Mapping):
-        return {t: list(rows) for t, rows in result.items()}, []
-    records = getattr(result, "records", None)
-    if records is None:
-        records = getattr(result, "tables", None)
-    if not isinstance(records, Mapping):
+def split_result(result: Any) -> tuple[dict[str, list[dict[str, Any]]], list[str], list[str]]:
+    """build_records' `Records`: (rows per table, unknown labels, warnings)."""
+    if not isinstance(result, Mapping):
         raise TypeError(f"build_records returned {type(result).__name__}, not rows per table")
-    warnings = [str(w) for w in getattr(result, "warnings", None) or []]
-    return {t: list(rows) for t, rows in records.items()}, warnings
+    tables = {table: list(rows) for table, rows in result.items()}
+    unknown = [str(label) for label in getattr(result, "unknown_labels", None) or []]
+    warnings = [str(text) for text in getattr(result, "warnings", None) or []]
+    return tables, unknown, warnings
 
 
 class ValidatePipeline:
@@ -127,7 +124,8 @@ class ValidatePipeline:
         except Exception as error:  # a parser bug must not lose the record: reject it, loudly
             run.warn(f"parser error on {item.url}: {type(error).__name__}: {error}")
             return Refused(item, "parser_error", f"{type(error).__name__}: {error}")
-        tables, warnings = split_result(result)
+        tables, unknown, warnings = split_result(result)
+        run.unknown_labels.update(unknown)
         for warning in warnings:
             run.warn(warning)
         if item.encoding:
@@ -137,7 +135,8 @@ class ValidatePipeline:
 
 @dataclass
 class _Seen:
-    hashes: set[str] = field(default_factory=set)
+    # payload hash -> url where that content was first met
+    urls: dict[str, str] = field(default_factory=dict)
     flushed_recency: tuple[str, bool, int] | None = None
 
 
@@ -171,6 +170,8 @@ class LoadPipeline:
     def process_item(self, item: Any) -> Any:
         run = self.run
         if isinstance(item, PageReject):
+            # Counted as an item: a source whose every page is garbage has a 100% reject rate.
+            run.counts.items += 1
             run.reject(kind=item.kind, url=item.url, reason_code=item.reason_code,
                        reason=item.reason, raw=item.raw)
         elif isinstance(item, Refused):
@@ -188,18 +189,22 @@ class LoadPipeline:
         digest = payload_hash(accepted.item)
         seen = self.seen.get(key)
         if seen is None:
-            self.seen[key] = _Seen({digest})
+            self.seen[key] = _Seen({digest: accepted.item.url})
             self._buffer(key, accepted)
             return
-        if digest in seen.hashes:
+        if digest in seen.urls:
             item = accepted.item
+            # Which copy arrives second depends on download order; naming both urls, sorted,
+            # keeps the reject (and its id) the same on every run.
+            urls = sorted({seen.urls[digest], item.url})
             self.run.reject(
-                kind=item.kind, url=item.url, reason_code="duplicate",
-                reason=f"served twice in one run: {key.partition(':')[2]} with identical content",
+                kind=item.kind, url=urls[-1], reason_code="duplicate",
+                reason=f"served twice in one run: {key.partition(':')[2]} with identical content"
+                + (f" at {urls[0]} and {urls[-1]}" if len(urls) > 1 else ""),
                 raw=canonical_json(item.payload),
             )
             return
-        seen.hashes.add(digest)
+        seen.urls[digest] = accepted.item.url
         versions = self.versions.setdefault(key, [])
         if key in self.pending:
             first = self.pending.pop(key)

@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,11 +21,57 @@ from typing import Any
 import duckdb
 
 from collectors.sources import SourceConfig
-from disclosures import store
+from disclosures import ids, store
 
 # Rows buffered per table before a flush: big enough for Arrow batches to pay off, small enough
 # that a killed crawl loses little work.
 BATCH_ROWS = 2000
+# Organisation sightings held for the end-of-collect merge; past this many they are written
+# early (memory over perfect merging: a very large collect may store an extra version).
+MAX_PENDING_ORGANISATIONS = 200_000
+# Warnings kept per source for the run report (all are counted).
+MAX_WARNINGS_KEPT = 20
+
+
+def _most_common(values: list[Any]) -> Any:
+    """The most frequent non-null value; ties go to the smallest, so input order never matters."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    counts = Counter(present)
+    top = max(counts.values())
+    return min(v for v, n in counts.items() if n == top)
+
+
+def merge_organisations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per org_id out of every sighting of it in a collect, whatever their order.
+
+    Sources see an organisation differently (a trading centre knows its region, a list does
+    not). Written one sighting at a time, the last writer would win and the next collect would
+    flip it back: a new version every run. Merged, the same sightings give the same row.
+    """
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["org_id"], []).append(row)
+    merged: list[dict[str, Any]] = []
+    for org_id in sorted(grouped):
+        sightings = grouped[org_id]
+        name = _most_common([r["name"] for r in sightings])
+        # Provenance from one sighting of the chosen name, picked without regard to order.
+        base = min(
+            (r for r in sightings if r["name"] == name),
+            key=lambda r: (str(r.get("source")), str(r.get("url"))),
+        )
+        row = dict(base)
+        row["aliases"] = sorted({a for r in sightings for a in (r.get("aliases") or [])})
+        row["region"] = _most_common([r.get("region") for r in sightings])
+        row["uscc"] = _most_common([r.get("uscc") for r in sightings])
+        row["uscc_valid"] = _most_common(
+            [r.get("uscc_valid") for r in sightings if r.get("uscc") == row["uscc"]]
+        )
+        row["content_hash"] = ids.content_hash(row)
+        merged.append(row)
+    return merged
 
 
 def new_run_id() -> str:
@@ -47,6 +94,8 @@ class Writer:
         self.run_id = run_id
         self.batch_rows = batch_rows
         self._documents: dict[tuple[str, str], dict[str, Any]] = {}
+        self._organisations: list[dict[str, Any]] = []
+        self.organisation_counts = store.UpsertCounts()
         self._rejects: dict[str, dict[str, Any]] = {}
 
     def archive(self, body: bytes) -> tuple[str, str]:
@@ -103,7 +152,20 @@ class Writer:
         )
 
     def upsert(self, table: str, rows: list[dict[str, Any]]) -> store.UpsertCounts:
+        if table == "organisations":
+            # Shared by every source: merged and written once, at the end of the collect.
+            self._organisations.extend(rows)
+            if len(self._organisations) >= MAX_PENDING_ORGANISATIONS:
+                self.flush_organisations()
+            return store.UpsertCounts()
         return store.upsert_records(self.con, table, rows, self.run_id)
+
+    def flush_organisations(self) -> store.UpsertCounts:
+        merged = merge_organisations(self._organisations)
+        self._organisations.clear()
+        counts = store.upsert_records(self.con, "organisations", merged, self.run_id)
+        self.organisation_counts += counts
+        return counts
 
     def stored_hashes(self, table: str, keys: list[str]) -> set[tuple[str, str]]:
         """(key, content_hash) of every stored version, current or not, of these keys."""
@@ -137,6 +199,9 @@ class SourceRun:
     counts: store.RunCounts = field(default_factory=store.RunCounts)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    warning_count: int = 0
+    # Labels or keys the record builder did not know: a portal added or renamed a field.
+    unknown_labels: set[str] = field(default_factory=set)
     finish_reason: str | None = None
     retired: int = 0
 
@@ -152,7 +217,9 @@ class SourceRun:
         )
 
     def warn(self, text: str) -> None:
-        if text not in self.warnings:
+        """Keep a few distinct warnings to show and count them all."""
+        self.warning_count += 1
+        if len(self.warnings) < MAX_WARNINGS_KEPT and text not in self.warnings:
             self.warnings.append(text)
 
     @property
@@ -179,6 +246,11 @@ class SourceRun:
             parts.append(f"{len(self.errors)} request(s) failed: {shown}{more}")
         if self.retired:
             parts.append(f"{self.retired} list item(s) no longer listed")
+        if self.unknown_labels:
+            labels = sorted(self.unknown_labels)
+            more = f" (+{len(labels) - 10} more)" if len(labels) > 10 else ""
+            parts.append("unknown labels: " + ", ".join(labels[:10]) + more)
         if self.warnings:
-            parts.append("warnings: " + "; ".join(self.warnings[:5]))
+            shown = "; ".join(self.warnings[:3])
+            parts.append(f"{self.warning_count} warning(s), e.g. {shown}")
         return " | ".join(parts) or None

@@ -33,6 +33,8 @@ RETRY_AFTER_MAX_WAIT = 60.0  # our setting: never wait longer than this for one 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,  # default 550
     "collectors.middlewares.RetryAfterMiddleware": 550,
+    # Before HttpProxyMiddleware (750), which reads the proxy it sets.
+    "collectors.middlewares.SamplePortalMiddleware": 700,
     # Below HttpCompressionMiddleware (590) in number, so it sees decompressed bodies.
     "collectors.middlewares.ArchiveMiddleware": 585,
 }

@@ -19,6 +19,8 @@ NOTICE_KINDS = ("award_notice", "candidate_notice")
 # Epoint WebBuilder category numbers used by many trading centres (宜昌 among them).
 EPOINT_CATEGORIES = {"003001005": "award_notice", "003001004": "candidate_notice"}
 PORTAL_SCHEME = "portal:"
+# Where sample-portal urls point (.invalid never resolves: RFC 2606).
+PORTAL_ORIGIN = "http://sample-portal.invalid"
 DEFAULT_DELAY = 1.0
 
 _KEYS = {
@@ -47,19 +49,25 @@ class SourceConfig:
     autothrottle: bool = True
     label_synonyms: dict[str, str] = field(default_factory=dict)
     max_reject_rate: float | None = None
+    # Set by with_portal: the address the sample portal listens on for this collect.
+    portal_base: str | None = None
 
     @property
     def uses_portal(self) -> bool:
         return any(url.startswith(PORTAL_SCHEME) for url in self.urls)
 
     def with_portal(self, base_url: str) -> SourceConfig:
-        """The same source with `portal:/path` urls pointing at a running sample portal."""
-        base = base_url.rstrip("/")
+        """The same source with `portal:/path` urls on the sample portal's fixed origin.
+
+        The portal listens on a new port every collect. Reached as an HTTP proxy for the
+        origin PORTAL_ORIGIN (collectors.middlewares.SamplePortalMiddleware), it serves the
+        same bodies at the same urls on every run: a second collect stores nothing new.
+        """
         urls = tuple(
-            base + url[len(PORTAL_SCHEME):] if url.startswith(PORTAL_SCHEME) else url
+            PORTAL_ORIGIN + url[len(PORTAL_SCHEME):] if url.startswith(PORTAL_SCHEME) else url
             for url in self.urls
         )
-        return replace(self, urls=urls)
+        return replace(self, urls=urls, portal_base=base_url.rstrip("/"))
 
 
 def load_sources(path: Path) -> list[SourceConfig]:

@@ -230,6 +230,7 @@ def test_without_a_total_the_next_page_is_asked_while_pages_come_back_full() -> 
 # --- CCGP HTML ---------------------------------------------------------------------------------
 
 CCGP_LIST = """<html><head><meta charset="gbk"></head><body>
+<ul class="vT_nav_list w760"><li><a href="/zcfg/" title="政策法规">政策法规</a></li></ul>
 <ul class="c_list_bid">
 <li><a href="./202503/t20250324_101.htm"
  title="宜昌市某医院设备采购项目中标公告">宜昌市某医院设备…</a>

@@ -112,8 +112,8 @@ class SourceSpider(scrapy.Spider):
     def page_reject(self, response: Response, kind: str, code: str, reason: str) -> PageReject:
         raw = response.body[:RAW_PAGE_CHARS].decode("utf-8", errors="replace")
         return PageReject(
-            kind=kind, source=self.source.name, url=response.url, reason_code=code, reason=reason,
-            raw=raw,
+            kind=kind, source=self.source.name, url=response.url, reason_code=code,
+            reason=reason, raw=raw,
         )
 
 

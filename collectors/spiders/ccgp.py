@@ -41,9 +41,11 @@ class CcgpSpider(HtmlListSpider):
 
     format = "ccgp"
     # Read by HtmlListSpider.
+    # (www.ccgp.gov.cn: ul.c_list_bid on channel lists, ul.vT-srch-result-list-bid in search;
+    # navigation lists such as ul.vT_nav_list must not match.)
     list_row_xpath = (
-        "//ul[contains(@class, 'list')]/li[.//a[@href]]"
-        " | //table[contains(@class, 'list')]//tr[.//a[@href]]"
+        "//ul[contains(@class, 'c_list')]/li[.//a[@href]]"
+        " | //ul[contains(@class, 'result-list')]/li[.//a[@href]]"
     )
     page_kind = "award_notice"
 
