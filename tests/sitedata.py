@@ -183,7 +183,9 @@ class SampleSite:
     output: Path  # the published path (a symlink into <output>.builds/)
 
 
-def build_sample_site(workdir: Path, *, search_index: bool = True, site_url: str = "") -> SampleSite:
+def build_sample_site(
+    workdir: Path, *, search_index: bool = True, site_url: str = ""
+) -> SampleSite:
     """The sample database and the site built from it with `sunlit build`, under `workdir`."""
     from disclosures.build import build_site
 
