@@ -104,5 +104,83 @@ def demo(ctx: click.Context, port: int, size: int | None) -> None:
     ctx.invoke(serve, port=port)
 
 
+
+_DB_OPTION = click.option(
+    "--db", type=click.Path(path_type=Path), default=settings.DEFAULT_DB, show_default=True,
+    help="DuckDB database to read (opened read-only).",
+)
+_FORMAT_OPTION = click.option(
+    "--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table",
+    show_default=True, help="Output format; parquet needs --output.",
+)
+_OUTPUT_OPTION = click.option(
+    "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    help="Write to this file instead of standard output.",
+)
+
+
+def _run_query(
+    db: Path, name: str, values: dict[str, str], fmt: str, output: Path | None
+) -> None:
+    from disclosures import queries
+
+    try:
+        table = queries.run_on(db, name, values)
+        queries.write(table, fmt, output)
+    except queries.QueryError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--list", "list_queries", is_flag=True,
+              help="List the named queries and their parameters.")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter of the query; repeat for several.")
+@_DB_OPTION
+@_FORMAT_OPTION
+@_OUTPUT_OPTION
+def query(name: str | None, list_queries: bool, params: tuple[str, ...], db: Path, fmt: str,
+          output: Path | None) -> None:
+    """Run a named query (see --list) against the database, read-only."""
+    from disclosures import queries
+
+    if list_queries or name is None:
+        click.echo(queries.describe())
+        return
+    values: dict[str, str] = {}
+    for param in params:
+        key, sep, value = param.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{param!r} is not KEY=VALUE", param_hint="--param")
+        values[key.strip()] = value
+    _run_query(db, name, values, fmt, output)
+
+
+@main.command()
+@click.option("--code", default=None, help="Only this red flag, e.g. R018.")
+@_DB_OPTION
+@_FORMAT_OPTION
+@_OUTPUT_OPTION
+def flags(code: str | None, db: Path, fmt: str, output: Path | None) -> None:
+    """List red-flag hits with their evidence (the `flags` named query)."""
+    _run_query(db, "flags", {"code": code} if code else {}, fmt, output)
+
+
+@main.command()
+@_DB_OPTION
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              default=settings.DEFAULT_OUTPUT / "data", show_default=True,
+              help="Directory for the downloads.")
+@click.option("--ocid-prefix", default="ocds-sunlit-", show_default=True,
+              help="Prefix of the OCDS ocids (a registered prefix when publishing).")
+def export(db: Path, out: Path, ocid_prefix: str) -> None:
+    """Write the downloads: Parquet and CSV of every table, a copy of the database, an OCDS
+    release package and a manifest with row counts and sha256 of every file."""
+    from disclosures.export import export_all
+
+    manifest = export_all(db, out, ocid_prefix=ocid_prefix)
+    click.echo(f"wrote {len(manifest['files'])} files to {out} (manifest.json)")
+
 if __name__ == "__main__":
     sys.exit(main())
