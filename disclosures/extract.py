@@ -255,6 +255,8 @@ def _row_pairs(texts: list[str]) -> list[tuple[str, str]] | None:
 def _line_pairs(text: str) -> list[tuple[str, str]]:
     pairs = []
     for line in text.split("\n"):
+        # "六、中标供应商：…": numbered paragraphs, as 中国政府采购网 notices lay out their facts.
+        line = _ENUMERATION.sub("", line.strip())
         matches = list(_LINE_PAIR.finditer(line))
         for i, match in enumerate(matches):
             label = match.group(1) or match.group(2)
