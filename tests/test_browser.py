@@ -1,0 +1,110 @@
+"""The built site in a real headless Chromium: navigation, Chinese search, no other host.
+
+Debian's Chromium (/usr/bin/chromium) is driven through Playwright; `make test` installs it.
+A missing browser fails these tests rather than skipping them: an untested site is not a pass.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from sitedata import SEARCH_SUPPLIER, SEARCH_SUPPLIER_ID, build_sample_site
+
+from disclosures.publish import url_path
+from disclosures.serve import make_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+MISSING = (
+    f"{CHROMIUM} is missing: install Debian's chromium (`make browser` does) "
+    "to run the browser tests"
+)
+
+
+def test_chromium_is_installed() -> None:
+    assert CHROMIUM.exists(), MISSING
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    site = build_sample_site(tmp_path_factory.mktemp("browser"))
+    server = make_server(site.output, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(MISSING, pytrace=False)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    requests: list[str] = []
+    context.on("request", lambda request: requests.append(request.url))
+    tab = context.new_page()
+    yield tab, requests
+    context.close()
+
+
+def assert_only_local(requests: list[str]) -> None:
+    assert requests
+    elsewhere = [url for url in requests if urlsplit(url).hostname != "127.0.0.1"]
+    assert elsewhere == []
+
+
+def test_home_page_leads_to_a_tender(site_url: str, page: tuple[Page, list[str]]) -> None:
+    tab, requests = page
+    tab.goto(site_url + "/")
+    first = tab.locator("main ol.records a.record-title").first
+    title = first.inner_text()
+    first.click()
+    tab.wait_for_url("**/tenders/**")
+    assert tab.locator("h1").inner_text() == title
+    assert tab.title().startswith(title)
+    assert_only_local(requests)
+
+
+def test_searching_a_supplier_name_finds_its_record(
+    site_url: str, page: tuple[Page, list[str]]
+) -> None:
+    tab, requests = page
+    tab.goto(site_url + "/")
+    tab.get_by_label("搜索 Search").fill(SEARCH_SUPPLIER)
+    tab.get_by_label("搜索 Search").press("Enter")
+    tab.wait_for_url("**/search/**")
+    results = tab.locator(".pagefind-ui__result-link")
+    org_link = results.filter(has_text=SEARCH_SUPPLIER).first
+    org_link.wait_for(timeout=15_000)
+    hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+    assert "/" + url_path("organisation", SEARCH_SUPPLIER_ID) in hrefs
+    org_page = "/" + url_path("organisation", SEARCH_SUPPLIER_ID)
+    tab.locator(f'.pagefind-ui__result-link[href="{org_page}"]').click()
+    tab.wait_for_url(f"**{org_page}")
+    assert tab.locator("h1").inner_text() == SEARCH_SUPPLIER
+    assert any("/pagefind/" in url for url in requests)  # the index was fetched, locally
+    assert_only_local(requests)
