@@ -393,3 +393,14 @@ def test_definitions_are_in_the_database(con) -> None:
     ).fetchall()
     assert rows[0][1] == "flag_r018"
     assert json.loads(rows[0][2])[0]["url"].startswith("https://cardinal.readthedocs.io/")
+
+
+def test_every_flag_is_in_the_auditors_guide_and_has_page_data() -> None:
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "auditors.md").read_text(
+        encoding="utf-8"
+    )
+    for flag in flags.registry():
+        assert f"| {flag.code} | {flag.title_zh} / {flag.title_en} |" in guide, flag.code
+    pages = flags.pages()
+    assert [p["code"] for p in pages] == [f.code for f in flags.registry()]
+    assert all(p["sql"].lstrip().upper().startswith(("SELECT", "WITH")) for p in pages)

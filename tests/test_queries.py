@@ -239,3 +239,13 @@ def test_cli_reports_a_locked_database_in_one_line(db: Path, tmp_path: Path) -> 
         assert len(result.output.strip().splitlines()) == 1
     finally:
         holder.communicate("")
+
+
+def test_every_query_is_in_the_auditors_guide() -> None:
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "auditors.md").read_text(
+        encoding="utf-8"
+    )
+    for query in queries.catalogue():
+        assert f"| `{query.name}` |" in guide, query.name
+        for param in query.params:
+            assert f"`{param.name}`" in guide, (query.name, param.name)

@@ -362,3 +362,23 @@ def _install_all(con: duckdb.DuckDBPyConnection, thresholds: Mapping[str, float 
             **HITS_COLUMNS,
         },
     )
+
+
+def pages() -> list[dict[str, object]]:
+    """Plain data for each flag's definition page on the site, in code order."""
+    return [
+        {
+            "code": flag.code,
+            "slug": flag.code.lower(),
+            "title_zh": flag.title_zh,
+            "title_en": flag.title_en,
+            "record_kind": flag.record_kind,
+            "definition": flag.definition,
+            "view": flag.view,
+            "thresholds": [t.__dict__ for t in flag.thresholds],
+            "evidence": [e.__dict__ for e in flag.evidence],
+            "sources": [s.__dict__ for s in flag.sources],
+            "sql": flag.sql,
+        }
+        for flag in registry()
+    ]
