@@ -93,6 +93,10 @@ def _crawl(
         writer = Writer(con, archive, new_run_id())
         process = CrawlerProcess(scrapy_settings)
         logging.getLogger("scrapy").setLevel(logging.INFO if verbose else logging.WARNING)
+        if not verbose:
+            # An unreachable robots.txt is logged with a full traceback; the request that
+            # follows fails too and the run report says so in one line.
+            logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
         runs: list[SourceRun] = []
         for source in sources:
             run = SourceRun(source, writer)

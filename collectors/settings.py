@@ -46,5 +46,8 @@ ITEM_PIPELINES = {
 # Our pipelines buffer rows and write whole batches; many items in flight gain nothing.
 CONCURRENT_ITEMS = 50  # default 100
 TELNETCONSOLE_ENABLED = False  # default True: nothing should listen on a port during a collect
+REMOTE_CONTROL_ENABLED = False  # default True, for the same reason
+# Off: the per-minute "Crawled N pages" line; `sunlit collect` shows its own progress.
+LOGSTATS_INTERVAL = 0  # default 60.0
 LOG_LEVEL = "WARNING"  # default "DEBUG"; `sunlit collect --verbose` sets INFO
 FEED_EXPORT_ENCODING = "utf-8"  # default None (ASCII escapes): our data is Chinese

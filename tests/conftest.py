@@ -79,11 +79,13 @@ class LocalServer:
 
     def __init__(self, route: Route) -> None:
         self.requests: list[str] = []
+        self.user_agents: list[str] = []
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 owner.requests.append(self.path)
+                owner.user_agents.append(self.headers.get("User-Agent", ""))
                 reply = route(self.path) or Reply(404, b"not found", "text/plain")
                 self.send_response(reply.status)
                 self.send_header("Content-Type", reply.content_type)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -90,10 +91,12 @@ class SourceSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
         if failure.check(HttpError):
-            text = f"HTTP {failure.value.response.status} at {url}"
+            text = f"{url}: HTTP {failure.value.response.status}"
+        elif failure.check(IgnoreRequest) and "robots.txt" in failure.getErrorMessage():
+            text = f"{url}: forbidden by robots.txt"
         else:
             error = failure.type.__name__ if failure.type else "error"
-            text = f"{error}: {failure.getErrorMessage()} at {url}"
+            text = f"{url}: {error}: {failure.getErrorMessage()}"
         self.logger.warning("request failed: %s", text)
         if self.run is not None:
             self.run.errors.append(text)
