@@ -142,3 +142,13 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:10 GMT", now=1445412480.0) == 10.0
     assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412490.0) == 0.0
     assert retry_after_seconds(b"soon") is None and retry_after_seconds(None) is None
+
+
+def test_every_key_and_format_is_documented() -> None:
+    from collectors import sources
+
+    doc = (REPO / "docs" / "collecting.md").read_text(encoding="utf-8")
+    for key in sorted(sources._KEYS):
+        assert f"| `{key}` |" in doc, f"sources.toml key {key!r} is not in docs/collecting.md"
+    for fmt in sources.FORMATS:
+        assert f"| `{fmt}` |" in doc, f"format {fmt!r} is not in docs/collecting.md"
