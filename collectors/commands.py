@@ -52,7 +52,7 @@ def collect(
     with _sample_portal(sources, portal_size, console) as base_url:
         if base_url is not None:
             sources = [s.with_portal(base_url) if s.uses_portal else s for s in sources]
-        runs = _crawl(sources, db, archive, verbose, console)
+        runs = _crawl(sources, db, archive, verbose, console, max_reject_rate)
     failed = _report(runs, db, max_reject_rate)
     if failed:
         ctx.exit(1)
@@ -76,7 +76,8 @@ def _sample_portal(
 
 
 def _crawl(
-    sources: list[SourceConfig], db: Path, archive: Path, verbose: bool, console: Console
+    sources: list[SourceConfig], db: Path, archive: Path, verbose: bool, console: Console,
+    max_reject_rate: float,
 ) -> list[SourceRun]:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
@@ -122,7 +123,7 @@ def _crawl(
         for run in runs:
             store.finish_run(
                 con, writer.run_id, run.source.name, run.counts,
-                run.status(DEFAULT_MAX_REJECT_RATE), run.message(),
+                run.status(max_reject_rate), run.message(),
             )
         writer.flush()
         store.checkpoint(con)

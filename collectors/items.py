@@ -21,8 +21,6 @@ class SourceItem:
     payload: dict[str, Any]
     fetched_at: datetime
     document_sha256: str
-    # Set when the spider decoded the body itself (GBK pages): recorded in documents.encoding.
-    encoding: str | None = None
 
 
 @dataclass

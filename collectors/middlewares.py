@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.http import Request, Response, TextResponse
+from scrapy.http import Request, Response
 from scrapy.utils.asyncio import sleep
 
+from collectors.encoding import document_encoding
 from collectors.sources import PORTAL_ORIGIN
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class ArchiveMiddleware:
                 "fetched_at": fetched_at,
                 "http_status": response.status,
                 "content_type": content_type.decode("latin-1") if content_type else None,
-                "encoding": response.encoding if isinstance(response, TextResponse) else None,
+                "encoding": document_encoding(response),
                 "size_bytes": len(response.body),
                 "archive_path": archive_path,
             }

@@ -128,8 +128,6 @@ class ValidatePipeline:
         run.unknown_labels.update(unknown)
         for warning in warnings:
             run.warn(warning)
-        if item.encoding:
-            run.writer.set_document_encoding(item.document_sha256, item.url, item.encoding)
         return Accepted(item, tables)
 
 

@@ -123,12 +123,6 @@ class Writer:
     def add_document(self, row: dict[str, Any]) -> None:
         self._documents.setdefault((row["sha256"], row["url"]), row)
 
-    def set_document_encoding(self, sha256: str, url: str, encoding: str) -> None:
-        """Record how a spider decoded a body (Scrapy's guess is wrong for mislabelled pages)."""
-        row = self._documents.get((sha256, url))
-        if row is not None:
-            row["encoding"] = encoding
-
     def add_reject(
         self, *, source: str, kind: str, url: str | None, reason_code: str, reason: str, raw: str
     ) -> None:

@@ -126,7 +126,7 @@ def test_epoint_notice_without_content_is_fetched_from_its_page(epoint_notices) 
     detail = response_for(requests[0].url, page, content_type="text/html")
     (item,) = requests[0].callback(detail, **requests[0].cb_kwargs)
     assert item.kind == "award_notice" and "宜昌某公司" in item.payload["html"]
-    assert item.payload["notice_id"] == record["infoid"] and item.encoding == "gb18030"
+    assert item.payload["notice_id"] == record["infoid"]
 
 
 def test_epoint_categories_add_start_urls_for_missing_categories() -> None:
@@ -282,7 +282,7 @@ def test_ccgp_notice_page_is_decoded_and_carries_the_list_metadata(corpus: Path)
     # The server mislabels the page as GBK; its own meta says utf-8, which is right.
     page = response_for(url, body, content_type="text/html; charset=GBK")
     (item,) = make_spider("ccgp", url).parse_detail(page, entry)
-    assert item.kind == "award_notice" and item.encoding == "utf-8"
+    assert item.kind == "award_notice"
     assert item.payload["notice_id"] == "t20160120_6448000"
     assert "云南省疾病预防控制中心" in item.payload["html"]
     assert {k: item.payload[k] for k in ("title", "published", "region", "source_format")} == {
@@ -293,10 +293,28 @@ def test_ccgp_notice_page_is_decoded_and_carries_the_list_metadata(corpus: Path)
     }
 
 
+@pytest.mark.parametrize(
+    ("page", "header", "expected"),
+    [
+        ("yunnan_2016_ccgp.htm", "text/html; charset=GBK", "utf-8"),  # header wrong, meta right
+        ("shaanxi_2018_gbk.htm", "text/html; charset=utf-8", "gb18030"),
+        ("shaanxi_2018_gbk.htm", "text/html", "gb18030"),
+    ],
+)
+def test_documents_record_the_encoding_the_page_is_decoded_with(
+    corpus: Path, page: str, header: str, expected: str
+) -> None:
+    from collectors.encoding import document_encoding
+
+    body = (corpus / "cn_procurement/vaccine_pages" / page).read_bytes()
+    response = response_for("http://127.0.0.1/p.htm", body, content_type=header)
+    assert document_encoding(response) == expected
+
+
 def test_ccgp_gbk_notice_page_is_decoded(corpus: Path) -> None:
     body = (corpus / "cn_procurement/vaccine_pages/shaanxi_2018_gbk.htm").read_bytes()
     url = "http://127.0.0.1/ccgp/t1.htm"
     page = response_for(url, body, content_type="text/html")
     entry = {"href": "x", "title": "t", "published": None, "region": None}
     (item,) = make_spider("ccgp", url).parse_detail(page, entry)
-    assert item.encoding == "gb18030" and "陕西省" in item.payload["html"]
+    assert "陕西省" in item.payload["html"] and "\ufffd" not in item.payload["html"]

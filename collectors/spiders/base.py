@@ -22,9 +22,9 @@ from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from collectors.encoding import decode_page
 from collectors.items import PageReject, SourceItem
 from collectors.sources import SourceConfig
-from disclosures.extract import decode_html
 
 if TYPE_CHECKING:
     from collectors.run import SourceRun
@@ -47,15 +47,6 @@ def with_query(url: str, **params: str | int) -> str:
 
 def query_param(url: str, name: str) -> str | None:
     return parse_qs(urlsplit(url).query).get(name, [None])[0]
-
-
-def declared_charset(response: Response) -> str | None:
-    content_type = response.headers.get(b"Content-Type") or b""
-    for part in content_type.decode("latin-1").split(";")[1:]:
-        key, _, value = part.strip().partition("=")
-        if key.lower() == "charset" and value:
-            return value.strip("\"' ")
-    return None
 
 
 class SourceSpider(scrapy.Spider):
@@ -101,15 +92,13 @@ class SourceSpider(scrapy.Spider):
         if self.run is not None:
             self.run.errors.append(text)
 
-    def item(
-        self, response: Response, kind: str, payload: dict[str, Any], *, encoding: str | None = None
-    ) -> SourceItem:
+    def item(self, response: Response, kind: str, payload: dict[str, Any]) -> SourceItem:
         # The archive middleware sets these; a response built in a unit test has neither.
         sha256 = response.meta.get("document_sha256") or hashlib.sha256(response.body).hexdigest()
         fetched_at = response.meta.get("fetched_at") or datetime.now(UTC)
         return SourceItem(
             kind=kind, source=self.source.name, url=response.url, payload=payload,
-            fetched_at=fetched_at, document_sha256=sha256, encoding=encoding,
+            fetched_at=fetched_at, document_sha256=sha256,
         )
 
     def page_reject(self, response: Response, kind: str, code: str, reason: str) -> PageReject:
@@ -239,11 +228,8 @@ class HtmlListSpider(SourceSpider):
     # Read by HtmlListSpider.parse: the kind named in a reject of an unreadable list page.
     page_kind: ClassVar[str] = "page"
 
-    def decoded(self, response: Response) -> tuple[str, str]:
-        return decode_html(response.body, declared_charset(response))
-
     def parse(self, response: Response, **_: Any) -> Iterator[Output]:
-        text, _encoding = self.decoded(response)
+        text, _encoding = decode_page(response)
         page = Selector(text=text)
         rows = page.xpath(self.list_row_xpath)
         if not rows:

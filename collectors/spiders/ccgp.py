@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from scrapy.http import Response
 from scrapy.selector import Selector
 
+from collectors.encoding import decode_page
 from collectors.spiders.base import HtmlListSpider, Output
 
 # A date as list pages print it next to a notice: 2025-03-24, 2025.03.24 or 2025年3月24日,
@@ -34,7 +35,7 @@ class CcgpSpider(HtmlListSpider):
         url/urls: the first list page of each section.
     Caveats:
         Notice pages may be GBK and may declare the wrong charset; they are decoded by
-        `disclosures.extract.decode_html`, whose verdict goes to documents.encoding. The
+        `disclosures.extract.decode_html`; its verdict is documents.encoding. The
         notice id is the notice page's file name (t20250324_123.htm -> t20250324_123), stable
         as long as the portal keeps its urls.
     """
@@ -67,7 +68,7 @@ class CcgpSpider(HtmlListSpider):
         }
 
     def parse_detail(self, response: Response, entry: dict[str, Any]) -> Iterator[Output]:
-        html, encoding = self.decoded(response)
+        html, _encoding = decode_page(response)
         payload = {
             "source_format": "ccgp",
             "title": entry["title"],
@@ -77,4 +78,4 @@ class CcgpSpider(HtmlListSpider):
             "notice_id": PurePosixPath(urlsplit(response.url).path).stem or None,
             "html": html,
         }
-        yield self.item(response, "award_notice", payload, encoding=encoding)
+        yield self.item(response, "award_notice", payload)

@@ -7,8 +7,8 @@ from typing import Any
 
 from scrapy.http import Response
 
-from collectors.spiders.base import JsonApiSpider, Output, declared_charset, query_param, with_query
-from disclosures.extract import decode_html
+from collectors.encoding import decode_page
+from collectors.spiders.base import JsonApiSpider, Output, query_param, with_query
 
 
 class EpointSpider(JsonApiSpider):
@@ -75,5 +75,5 @@ class EpointSpider(JsonApiSpider):
     def parse_notice_page(
         self, response: Response, kind: str, payload: dict[str, Any]
     ) -> Iterator[Output]:
-        html, encoding = decode_html(response.body, declared_charset(response))
-        yield self.item(response, kind, {**payload, "html": html}, encoding=encoding)
+        html, _encoding = decode_page(response)
+        yield self.item(response, kind, {**payload, "html": html})
