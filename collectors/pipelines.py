@@ -198,7 +198,7 @@ class LoadPipeline:
             self.run.reject(
                 kind=item.kind, url=urls[-1], reason_code="duplicate",
                 reason=f"served twice in one run: {key.partition(':')[2]} with identical content"
-                + (f" at {urls[0]} and {urls[-1]}" if len(urls) > 1 else ""),
+                + (f", also at {urls[0]}" if len(urls) > 1 else ""),
                 raw=canonical_json(item.payload),
             )
             return
