@@ -68,9 +68,9 @@ def test_each_source_has_a_finished_run_with_its_counts(sample_twice) -> None:
     for source, _status, pages, items, new, changed, unchanged, rejected, finished in rows:
         assert finished is not None and pages > 0 and items > 0, source
         assert new + changed + unchanged + rejected == items, source
-    # Exit status follows the runs: non-zero exactly when a source failed or rejected too much.
-    statuses = {r[1] for r in rows}
-    assert (collected.process.returncode == 0) == (statuses == {"ok"}), collected.output
+    # The sample portal's planted defects stay well under the reject threshold.
+    assert {r[1] for r in rows} == {"ok"}, rows
+    assert collected.process.returncode == 0, collected.output
 
 
 def test_planted_defects_become_rejects_with_readable_reasons(sample_twice) -> None:
