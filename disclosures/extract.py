@@ -233,7 +233,10 @@ def _label(text: str) -> str:
 
 def _is_label(text: str) -> bool:
     stripped = text.strip()
-    return 0 < len(_label(stripped)) <= _LABEL_MAX and not _FIGURE.fullmatch(stripped)
+    if not 0 < len(_label(stripped)) <= _LABEL_MAX or _FIGURE.fullmatch(stripped):
+        return False
+    # "某局某项目（项目编号：…）" opens a bracket the label never closes: the label is inside it.
+    return stripped.count("（") + stripped.count("(") == stripped.count("）") + stripped.count(")")
 
 
 def _row_pairs(texts: list[str]) -> list[tuple[str, str]] | None:

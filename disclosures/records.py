@@ -314,7 +314,7 @@ NOTICE_IGNORED: frozenset[str] = frozenset(
 )
 # Staff and contact rows: names, certificates and phones of people, deliberately not read.
 _PERSONAL_LABEL = re.compile(
-    r"(员|负责人|工程师|经理|主管|总工|代表|人员|成员|联系人|联系方式|电话|传真|邮箱|邮编|网址)"
+    r"(员|负责人|工程师|经理|主管|总工|代表|人员|成员|联系人|联系方式|电话|传真|邮箱|邮编|网址|名单)"
     r"\d*(\(.*\))?$"
 )
 # A staff row's value whatever its label ("电气": "王某,注册电气工程师,DG…"): a personal name,

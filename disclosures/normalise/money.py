@@ -55,6 +55,8 @@ _DIGIT_CHARS = dict(
 )
 # "3905110元（大写：叁佰玖拾万零伍仟壹佰壹拾元）": the figure and its words side by side.
 _WORDS_NOTE = re.compile(r"[(（\[【]\s*(?:大写|小写)[^)）\]】]*[)）\]】]$")
+# "￥17.26万元（人民币）": the currency named again in brackets after the figure.
+_CURRENCY_NOTE = re.compile(r"[(（]\s*(?:人民币|RMB|CNY)\s*[)）]$")
 _LABEL_UNIT = re.compile(r"[(（]\s*(亿元|万元|千元|元|%|％)\s*[)）]")
 
 
@@ -145,7 +147,7 @@ def parse_amount(text: str | None, default_unit: str = "元") -> Money | None:
     folded = _fold(text)
     if looks_like_rate(folded):
         raise NormaliseError("rate_not_amount", f"{text!r} is a rate, not an amount")
-    folded = _WORDS_NOTE.sub("", folded)
+    folded = _CURRENCY_NOTE.sub("", _WORDS_NOTE.sub("", folded))
     body, currency = _strip_currency(folded)
     body = body.removeprefix("大写").lstrip(":：")
     if default_unit not in UNIT_FACTORS:
