@@ -12,6 +12,7 @@ import asyncio
 import base64
 import json
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -103,4 +104,11 @@ def write_browser_index(
     site_root is the path the site is served under ("" at a host's root, "/sunlit" below it);
     result URLs are `<site_root>/<document.url>`. Returns the number of records indexed.
     """
-    return asyncio.run(_write(documents, bundle.absolute(), site_root.rstrip("/")))
+    work = _write(documents, bundle.absolute(), site_root.rstrip("/"))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work)
+    # Called from async code (a caller's own event loop): index on a thread with its own loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()

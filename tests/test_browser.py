@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sitedata import SEARCH_SUPPLIER, SEARCH_SUPPLIER_ID, build_sample_site
 
 from disclosures.publish import url_path
@@ -61,13 +63,26 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+@dataclass
+class Tab:
+    page: Page
+    requests: list[str] = field(default_factory=list)  # every URL the page asked for
+    problems: list[str] = field(default_factory=list)  # failed requests, script errors
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.problems.append(f"console: {message.text}")
+
+
 @pytest.fixture()
-def page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
+def tab(browser: Browser) -> Iterator[Tab]:
     context = browser.new_context(viewport={"width": 390, "height": 844})
-    requests: list[str] = []
-    context.on("request", lambda request: requests.append(request.url))
-    tab = context.new_page()
-    yield tab, requests
+    tab = Tab(context.new_page())
+    context.on("request", lambda request: tab.requests.append(request.url))
+    tab.page.on("requestfailed", lambda r: tab.problems.append(f"failed: {r.url} {r.failure}"))
+    tab.page.on("pageerror", lambda error: tab.problems.append(f"page error: {error}"))
+    tab.page.on("console", tab.on_console)
+    yield tab
     context.close()
 
 
@@ -77,34 +92,36 @@ def assert_only_local(requests: list[str]) -> None:
     assert elsewhere == []
 
 
-def test_home_page_leads_to_a_tender(site_url: str, page: tuple[Page, list[str]]) -> None:
-    tab, requests = page
-    tab.goto(site_url + "/")
-    first = tab.locator("main ol.records a.record-title").first
+def test_home_page_leads_to_a_tender(site_url: str, tab: Tab) -> None:
+    page = tab.page
+    page.goto(site_url + "/")
+    first = page.locator("main ol.records a.record-title").first
     title = first.inner_text()
     first.click()
-    tab.wait_for_url("**/tenders/**")
-    assert tab.locator("h1").inner_text() == title
-    assert tab.title().startswith(title)
-    assert_only_local(requests)
+    page.wait_for_url("**/tenders/**")
+    assert page.locator("h1").inner_text() == title
+    assert page.title().startswith(title)
+    assert_only_local(tab.requests)
 
 
-def test_searching_a_supplier_name_finds_its_record(
-    site_url: str, page: tuple[Page, list[str]]
-) -> None:
-    tab, requests = page
-    tab.goto(site_url + "/")
-    tab.get_by_label("搜索 Search").fill(SEARCH_SUPPLIER)
-    tab.get_by_label("搜索 Search").press("Enter")
-    tab.wait_for_url("**/search/**")
-    results = tab.locator(".pagefind-ui__result-link")
-    org_link = results.filter(has_text=SEARCH_SUPPLIER).first
-    org_link.wait_for(timeout=15_000)
-    hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
-    assert "/" + url_path("organisation", SEARCH_SUPPLIER_ID) in hrefs
+def test_searching_a_supplier_name_finds_its_record(site_url: str, tab: Tab) -> None:
+    page = tab.page
+    page.goto(site_url + "/")
+    page.get_by_label("搜索 Search").fill(SEARCH_SUPPLIER)
+    page.get_by_label("搜索 Search").press("Enter")
+    page.wait_for_url("**/search/**")
+    results = page.locator(".pagefind-ui__result-link")
+    try:
+        results.filter(has_text=SEARCH_SUPPLIER).first.wait_for(timeout=30_000)
+    except PlaywrightTimeoutError:
+        shown = page.locator("#search").inner_text()
+        pytest.fail(f"no result for {SEARCH_SUPPLIER}; the page shows {shown!r}; "
+                    f"problems: {tab.problems}")
     org_page = "/" + url_path("organisation", SEARCH_SUPPLIER_ID)
-    tab.locator(f'.pagefind-ui__result-link[href="{org_page}"]').click()
-    tab.wait_for_url(f"**{org_page}")
-    assert tab.locator("h1").inner_text() == SEARCH_SUPPLIER
-    assert any("/pagefind/" in url for url in requests)  # the index was fetched, locally
-    assert_only_local(requests)
+    hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+    assert org_page in hrefs
+    page.locator(f'.pagefind-ui__result-link[href="{org_page}"]').click()
+    page.wait_for_url(f"**{org_page}")
+    assert page.locator("h1").inner_text() == SEARCH_SUPPLIER
+    assert any("/pagefind/" in url for url in tab.requests)  # the index was fetched, locally
+    assert_only_local(tab.requests)
