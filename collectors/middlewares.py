@@ -69,8 +69,13 @@ class ArchiveMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        # robots.txt and error pages are not documents any record could come from.
-        if request.meta.get("dont_obey_robotstxt") or not 200 <= response.status < 300:
+        # robots.txt and error pages are not documents any record could come from, nor is a
+        # spider's internal data: request (OcdsSpider emitting merged records).
+        if (
+            request.meta.get("dont_obey_robotstxt")
+            or request.meta.get("sunlit_internal")
+            or not 200 <= response.status < 300
+        ):
             return response
         run = source_run(self.crawler)
         fetched_at = datetime.now(UTC)

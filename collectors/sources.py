@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 FORMATS = ("epoint", "ccgp", "ocds", "lists_json", "approvals_json")
 LIST_KINDS = ("power", "responsibility", "negative")
+# Formats whose sources are one list each: list_kind applies, a complete fetch is a snapshot.
+LIST_FORMATS = ("lists_json", "lists_file")
 NOTICE_KINDS = ("award_notice", "candidate_notice")
 # Epoint WebBuilder category numbers used by many trading centres (宜昌 among them).
 EPOINT_CATEGORIES = {"003001005": "award_notice", "003001004": "candidate_notice"}
@@ -25,7 +28,7 @@ DEFAULT_DELAY = 1.0
 
 _KEYS = {
     "name", "format", "url", "urls", "categories", "list_kind", "page_size", "delay",
-    "autothrottle", "label_synonyms", "max_reject_rate",
+    "autothrottle", "label_synonyms", "max_reject_rate", "since", "until",
 }
 _URL_PREFIXES = ("http://", "https://", PORTAL_SCHEME + "/")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -49,6 +52,9 @@ class SourceConfig:
     autothrottle: bool = True
     label_synonyms: dict[str, str] = field(default_factory=dict)
     max_reject_rate: float | None = None
+    # OCDS only: releases dated outside [since, until] are skipped.
+    since: date | None = None
+    until: date | None = None
     # Set by with_portal: the address the sample portal listens on for this collect.
     portal_base: str | None = None
 
@@ -128,7 +134,11 @@ def _parse_one(table: Any, where: str) -> SourceConfig:
         autothrottle=_bool(table, "autothrottle", where, default=True),
         label_synonyms=_synonyms(table, where),
         max_reject_rate=_optional_rate(table, where),
+        since=_date(table, "since", fmt, where),
+        until=_date(table, "until", fmt, where),
     )
+    if source.since and source.until and source.since > source.until:
+        raise SourcesError(f"{where}: 'since' ({source.since}) is after 'until' ({source.until})")
     return source
 
 
@@ -189,9 +199,11 @@ def _categories(
 
 def _list_kind(table: dict[str, Any], fmt: str, urls: tuple[str, ...], where: str) -> str | None:
     raw = table.get("list_kind")
-    if fmt != "lists_json":
+    if fmt not in LIST_FORMATS:
         if raw is not None:
-            raise SourcesError(f"{where}: 'list_kind' applies to the lists_json format only")
+            raise SourcesError(
+                f"{where}: 'list_kind' applies to the lists_json and lists_file formats only"
+            )
         return None
     if raw is None:
         found = set(_query_values(urls, "kind"))
@@ -203,6 +215,24 @@ def _list_kind(table: dict[str, Any], fmt: str, urls: tuple[str, ...], where: st
             f"{where}: list_kind must be one of {', '.join(LIST_KINDS)} (got {raw!r})"
         )
     return str(raw)
+
+
+def _date(table: dict[str, Any], key: str, fmt: str, where: str) -> date | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    if fmt != "ocds":
+        raise SourcesError(f"{where}: {key!r} applies to the ocds format only")
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise SourcesError(f"{where}: {key!r} must be a date like 2024-01-31 (got {value!r})")
 
 
 def _positive_int(table: dict[str, Any], key: str, where: str) -> int | None:

@@ -162,16 +162,28 @@ def test_page_size_option_rewrites_the_page_size_parameter() -> None:
 # --- OCDS ------------------------------------------------------------------------------------
 
 
+def ocds_items(spider: Any, *responses: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    """What the OCDS spider yields for these pages, then once the crawl is idle."""
+    items, follows, rejects = [], [], []
+    for response in responses:
+        found = split(spider.parse(response))
+        items += found[0]
+        follows += found[1]
+        rejects += found[2]
+    emitted = split(spider.emit_records(response_for("data:,", b"{}")))
+    return items + emitted[0], follows, rejects + emitted[2]
+
+
 def test_ocds_yields_each_release_and_follows_next_page(corpus: Path) -> None:
     path = corpus / "ocds/armenia/sample/releases/6.json"
     package = json.loads(path.read_bytes())
-    url = "http://127.0.0.1/ocds/release"
-    items, (follow,), _ = split(
-        make_spider("ocds", url).parse(response_for(url, path.read_bytes()))
-    )
+    url = "https://armeps.am/ocds/release"
+    spider = make_spider("ocds", url)
+    items, (follow,), _ = ocds_items(spider, response_for(url, path.read_bytes()))
     assert len(items) == len(package["releases"]) == 100
     assert {i.kind for i in items} == {"ocds_release"}
-    assert items[0].payload == {"release": package["releases"][0]}
+    first = min(package["releases"], key=lambda r: r["ocid"])
+    assert items[0].payload == {"release": first, "release_count": 1}
     assert follow.url == package["next_page"]["uri"]
 
 
@@ -180,15 +192,78 @@ def test_ocds_follows_links_next_relative_to_the_page() -> None:
     body = json.dumps(
         {"releases": [{"ocid": "ocds-x-1"}], "links": {"next": "releases.json?page=2"}}
     )
-    items, (follow,), _ = split(make_spider("ocds", url).parse(response_for(url, body.encode())))
+    items, (follow,), _ = ocds_items(make_spider("ocds", url), response_for(url, body.encode()))
     assert follow.url == "http://127.0.0.1/ocds/releases.json?page=2"
-    assert items[0].payload == {"release": {"ocid": "ocds-x-1"}}
+    assert items[0].payload == {"release": {"ocid": "ocds-x-1"}, "release_count": 1}
 
 
 def test_ocds_last_package_requests_nothing_more() -> None:
     url = "http://127.0.0.1/ocds/releases.json?page=9"
     body = json.dumps({"releases": [{"ocid": "ocds-x-9"}], "links": {}}).encode()
-    assert split(make_spider("ocds", url).parse(response_for(url, body)))[1] == []
+    assert ocds_items(make_spider("ocds", url), response_for(url, body))[1] == []
+
+
+def test_ocds_merges_the_releases_of_one_ocid_with_ocdsmerge() -> None:
+    url = "http://127.0.0.1/ocds/releases.json"
+    tender = {"ocid": "ocds-x-1", "id": "1", "date": "2024-01-01T00:00:00Z", "tag": ["tender"],
+              "tender": {"id": "t", "title": "旧标题", "value": {"amount": 10, "currency": "CNY"}}}
+    award = {"ocid": "ocds-x-1", "id": "2", "date": "2024-02-01T00:00:00Z", "tag": ["award"],
+             "tender": {"id": "t", "title": "新标题"},
+             "awards": [{"id": "a1", "value": {"amount": 9, "currency": "CNY"}}]}
+    # Newest first in the file: merging goes by date, not by order of arrival.
+    body = json.dumps({"releases": [award, tender]}).encode()
+    (item,), _, _ = ocds_items(make_spider("ocds", url), response_for(url, body))
+    release = item.payload["release"]
+    assert item.payload["release_count"] == 2
+    assert release["tender"]["title"] == "新标题" and release["tender"]["value"]["amount"] == 10
+    assert release["awards"][0]["id"] == "a1" and release["tag"] == ["award"]
+
+
+def test_ocds_reads_concatenated_json_gzip_zip_and_latin1() -> None:
+    import gzip
+    import io
+    import zipfile
+
+    url = "http://127.0.0.1/ocds/bulk"
+    one = json.dumps({"releases": [{"ocid": "ocds-x-1", "tender": {"title": "Adquisición"}}]})
+    two = json.dumps({"ocid": "ocds-x-2", "tender": {"title": "b"}})
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("a.json", one)
+        archive.writestr("b.json", two)
+    spider = make_spider("ocds", url)
+    items, _, rejects = ocds_items(
+        spider,
+        response_for(url + "/1", (one + "\n" + two).encode()),
+        response_for(url + "/2", gzip.compress(one.encode("iso-8859-1"))),
+        response_for(url + "/3", packed.getvalue()),
+        response_for(url + "/4", b""),
+    )
+    assert rejects and {r.reason_code for r in rejects} == {"empty_file"}
+    assert {i.payload["release"]["ocid"] for i in items} == {"ocds-x-1", "ocds-x-2"}
+    titles = {i.payload["release"].get("tender", {}).get("title") for i in items}
+    assert "Adquisición" in titles
+
+
+def test_ocds_since_and_until_keep_releases_of_those_days() -> None:
+    url = "http://127.0.0.1/ocds/releases.json"
+    releases = [{"ocid": f"ocds-x-{day}", "date": f"2024-03-{day:02d}T10:00:00Z"}
+                for day in (1, 10, 20)]
+    spider = make_spider("ocds", url, since="2024-03-05", until="2024-03-10")
+    items, _, _ = ocds_items(spider, response_for(url, json.dumps({"releases": releases}).encode()))
+    assert [i.payload["release"]["ocid"] for i in items] == ["ocds-x-10"]
+
+
+def test_ocds_follows_linked_releases_on_its_own_host_only() -> None:
+    url = "http://127.0.0.1/ocds/records.json"
+    record = {"ocid": "ocds-x-1", "releases": [
+        {"url": "/ocds/r1.json", "date": "2024-01-01", "tag": ["tender"]},
+        {"url": "https://elsewhere.example/r2.json", "date": "2024-02-01", "tag": ["award"]}]}
+    spider = make_spider("ocds", url)
+    body = json.dumps({"records": [record]}).encode()
+    _, follows, rejects = ocds_items(spider, response_for(url, body))
+    assert [f.url for f in follows] == ["http://127.0.0.1/ocds/r1.json"]
+    assert [r.reason_code for r in rejects] == ["offsite_release"]
 
 
 # --- the three lists and approvals -----------------------------------------------------------
