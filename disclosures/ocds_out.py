@@ -45,6 +45,14 @@ def _value(amount: Decimal | None, currency: str | None) -> Json | None:
     return {"amount": float(amount), "currency": currency or "CNY"}
 
 
+def _period_start(notice: Any, published: Any, deadline: Any) -> Any:
+    """The tender notice's date, else the publication date when it precedes the deadline."""
+    for start in (notice, published):
+        if start and deadline and start < deadline:
+            return start
+    return notice if notice and not deadline else None
+
+
 def _time(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
@@ -143,10 +151,10 @@ def _release(
         "mainProcurementCategory": category if category in CATEGORIES else None,
         "value": _value(tender["budget_amount"], tender["currency"]),
         "tenderPeriod": {
-            # A publication after the deadline is the result notice, not the tender's start.
-            "startDate": _time(published)
-            if published and deadline and published < deadline
-            else None,
+            # The tender notice opens the period; a result notice (after the deadline) does not.
+            "startDate": _time(
+                _period_start(tender.get("tender_published_at"), published, deadline)
+            ),
             "endDate": _time(deadline),
         },
         "procuringEntity": _party_ref(tender["agency_id"], orgs) if tender["agency_id"] else None,

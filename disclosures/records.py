@@ -272,6 +272,10 @@ NOTICE_SYNONYMS: dict[str, str] = {
         ["投标截止时间", "开标时间", "响应文件提交截止时间", "递交截止时间"], "bid_deadline"
     ),
     **dict.fromkeys(["定标日期", "定标时间", "中标日期", "成交日期"], "award_date"),
+    **dict.fromkeys(
+        ["招标公告发布时间", "招标公告发布日期", "采购公告发布时间", "采购公告发布日期"],
+        "tender_published",
+    ),
     **dict.fromkeys(["统一社会信用代码", "社会信用代码", "信用代码"], "uscc"),
     **dict.fromkeys(["预算金额", "采购预算", "项目预算", "预算金额(元)"], "budget"),
     # Candidate tables (中标候选人公示).
@@ -338,6 +342,13 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
 # "…含税单价为6400元/吨，总价为3905110 元（大写：…）": a free-text price cell whose one total
 # is the award price. Other totals ("BIM技术服务费…总金额为…") price a part, so only 总价 counts.
 _TOTAL_PRICE = re.compile(r"(?:总价|总报价)[为是:：]?\s*([\d,]+(?:\.\d+)?\s*(?:万元|元))")
+# "…于2025年12月01日在宜昌公共资源交易电子服务系统发布招标公告，2025年12月24日 09时30分在…开标":
+# the sentence candidate and result notices open with; it dates the tender notice and the opening.
+_TENDER_SENTENCE = re.compile(
+    r"于\s*(\d{4}年\d{1,2}月\d{1,2}日)[^，,。；;]{0,40}?"
+    r"(?:发布(?:招标|采购|资格预审)公告|发出投标邀请书?)"
+    r"(?:[，,]\s*(\d{4}年\d{1,2}月\d{1,2}日(?:\s*\d{1,2}[时:：]\d{2}分?)?)[^，,。；;]{0,40}?开标)?"
+)
 _DAYS = re.compile(r"^(\d{1,5})\s*(?:个)?(?:日历天|自然日|天|日)?[。.]?$")
 
 
@@ -482,6 +493,12 @@ def _notice_tender(
     if budget_field:
         budget = _price(budget_field, records, strict=True)
     method = _first(values, "method")
+    sentence = _TENDER_SENTENCE.search(fields.text)
+    tender_published = _date(_first(values, "tender_published"), "tender_published")
+    bid_deadline = _date(_first(values, "bid_deadline"), "bid_deadline")
+    if sentence:
+        tender_published = tender_published or _date(sentence.group(1), "tender notice date")
+        bid_deadline = bid_deadline or _date(sentence.group(2), "bid opening")
     row = {
         "tender_id": tender,
         "source": prov.source,
@@ -493,7 +510,8 @@ def _notice_tender(
         "category": category_code(_first(values, "category")),
         "region": region,
         "published_at": published,
-        "bid_deadline_at": _date(_first(values, "bid_deadline"), "bid_deadline"),
+        "tender_published_at": tender_published,
+        "bid_deadline_at": bid_deadline,
         "award_date": _date(_first(values, "award_date"), "award_date"),
         "budget_amount": budget.amount if budget else None,
         "currency": budget.currency if budget and budget.amount is not None else None,
@@ -765,6 +783,12 @@ def _ocds_release(
         "category": _text(tender.get("mainProcurementCategory")),
         "region": None,
         "published_at": _date(release.get("date"), "date"),
+        # The tender notice opens the bidding period; datePublished is the tender section's own.
+        "tender_published_at": _date(
+            (period.get("startDate") if isinstance(period, dict) else None)
+            or tender.get("datePublished"),
+            "tenderPeriod.startDate",
+        ),
         "bid_deadline_at": _date(
             period.get("endDate") if isinstance(period, dict) else None, "tenderPeriod.endDate"
         ),

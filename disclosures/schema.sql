@@ -136,6 +136,7 @@ CREATE TABLE IF NOT EXISTS tenders (
     category VARCHAR,
     region VARCHAR,
     published_at TIMESTAMPTZ,
+    tender_published_at TIMESTAMPTZ,
     bid_deadline_at TIMESTAMPTZ,
     award_date TIMESTAMPTZ,
     budget_amount DECIMAL(18, 2),
@@ -160,6 +161,9 @@ COMMENT ON COLUMN tenders.procurement_method IS 'Method: open (公开招标), se
 COMMENT ON COLUMN tenders.category IS 'Category: goods, works or services (货物/工程/服务).';
 COMMENT ON COLUMN tenders.region IS 'Region (行政区划) of the buyer or trading centre.';
 COMMENT ON COLUMN tenders.published_at IS 'When the result notice was published (Asia/Shanghai).';
+-- Databases made before the column existed gain it here (at the end of the table).
+ALTER TABLE tenders ADD COLUMN IF NOT EXISTS tender_published_at TIMESTAMPTZ;
+COMMENT ON COLUMN tenders.tender_published_at IS 'When the tender (invitation) notice was published (招标公告/采购公告发布时间), where known: the start of the bidding period. NULL when only the result is published.';
 COMMENT ON COLUMN tenders.bid_deadline_at IS 'Deadline for bids (投标截止时间), where published.';
 COMMENT ON COLUMN tenders.award_date IS 'Date of the award decision (定标日期), where published.';
 COMMENT ON COLUMN tenders.budget_amount IS 'Budget (预算金额) in currency units, where published.';

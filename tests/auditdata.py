@@ -46,6 +46,7 @@ def tender(
     *,
     method: str | None = "open",
     published: str | None = "2025-03-03",
+    notice: str | None = "",
     deadline: str | None = "2025-03-28",
     award_date: str | None = None,
     buyer: str | None = "buyer:a",
@@ -64,6 +65,9 @@ def tender(
             "category": category,
             "region": "宜昌市",
             "published_at": at(published) if published else None,
+            # "" (the default): the tender notice is the published one; None: not known.
+            "tender_published_at": at(notice or published) if notice or (
+                notice == "" and published) else None,
             "bid_deadline_at": at(deadline, 9) if deadline else None,
             "award_date": at(award_date) if award_date else None,
             "budget_amount": Decimal(budget) if budget else None,

@@ -73,10 +73,13 @@ def test_r003_short_submission_period(con) -> None:
             tender("long-enough", published="2025-03-03", deadline="2025-03-20"),
             tender("not-open", method="inquiry", published="2025-03-03", deadline="2025-03-05"),
             # A result notice published after the deadline says nothing about the bidding period.
-            tender("result-notice", published="2025-04-01", deadline="2025-03-20"),
+            tender("result-notice", published="2025-04-01", notice=None, deadline="2025-03-20"),
+            # The period runs from the tender notice, whenever the result was published.
+            tender("dated-by-notice", published="2025-04-01", notice="2025-03-10",
+                   deadline="2025-03-20"),
         ],
     )
-    assert hits(con, "R003") == {"short"}
+    assert hits(con, "R003") == {"short", "dated-by-notice"}
     assert evidence(con, "R003", "short")["period_days"] == 12
 
 

@@ -2,22 +2,22 @@
 -- title_zh: 投标（响应）期限短于法定最短期限
 -- title_en: Bidding period shorter than the statutory minimum
 -- record_kind: tender
--- definition: The period from the publication of the tender notice (taken as the day the tender
---    documents began to be issued) to the bid deadline is shorter than the law's minimum for
---    the method, counted as the law counts periods: the first day is not counted (民法典
+-- definition: The period from the publication of the tender notice (tender_published_at, taken
+--    as the day the tender documents began to be issued) to the bid deadline is shorter than
+--    the law's minimum for the method, counted as the law counts periods: the first day is not counted (民法典
 --    第二百零一条) and the deadline day is. Minimums: open or invited tendering (公开招标,
 --    邀请招标) 20 days (招标投标法 第二十四条; 政府采购货物和服务招标投标管理办法 第二十条);
 --    competitive consultation (竞争性磋商) 10 days (政府采购竞争性磋商采购方式管理暂行办法
 --    第十条); competitive negotiation (竞争性谈判) and inquiry (询价) 3 working days
 --    (政府采购非招标采购方式管理办法 第二十九条, 第四十五条), working days from the `calendar`
---    table. Only tenders whose publication date precedes the bid deadline are evaluated, and a
---    working-day period outside the calendar's years is not evaluated (unknown, not assumed).
+--    table. Only tenders whose tender-notice date is known and precedes the bid deadline are
+--    evaluated, and a working-day period outside the calendar's years is not evaluated (unknown, not assumed).
 -- threshold: tendering_days = 20 : Minimum for open and invited tendering, in calendar days.
 -- threshold: consultation_days = 10 : Minimum for competitive consultation, in calendar days.
 -- threshold: negotiation_workdays = 3 : Minimum for competitive negotiation, in working days.
 -- threshold: inquiry_workdays = 3 : Minimum for inquiry, in working days.
 -- evidence: procurement_method : Procurement method of the tender.
--- evidence: period_start : Date the notice was published (Asia/Shanghai); not counted.
+-- evidence: period_start : Date the tender notice was published (Asia/Shanghai); not counted.
 -- evidence: period_end : Date of the bid deadline (Asia/Shanghai); counted.
 -- evidence: unit : calendar_day or workday.
 -- evidence: period : Length of the period in that unit.
@@ -29,7 +29,7 @@
 -- source: 中华人民共和国民法典 第二百零一条 | https://flk.npc.gov.cn/
 WITH periods AS (
     SELECT tender_id, buyer_id, procurement_method,
-           cn_date(published_at) AS period_start,
+           cn_date(tender_published_at) AS period_start,
            cn_date(bid_deadline_at) AS period_end,
            CASE WHEN procurement_method IN ('competitive_negotiation', 'inquiry')
                 THEN 'workday' ELSE 'calendar_day' END AS unit,
@@ -41,7 +41,7 @@ WITH periods AS (
                 WHEN 'inquiry' THEN flag_threshold('CN01', 'inquiry_workdays')
            END AS statutory_minimum
     FROM current_tenders
-    WHERE published_at < bid_deadline_at
+    WHERE tender_published_at < bid_deadline_at
 ), measured AS (
     SELECT *,
            CASE unit WHEN 'workday' THEN working_days_between(period_start, period_end)
