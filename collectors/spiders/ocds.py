@@ -78,6 +78,12 @@ class Found:
     releases: list[tuple[dict[str, Any], Origin]]
     compiled: tuple[dict[str, Any], Origin] | None = None
 
+    def keep_compiled(self, release: dict[str, Any], origin: Origin) -> None:
+        """Keep the newest of the compiled releases met (a publisher may serve two, a record's
+        and a bare one); the same date goes to the same one whatever the arrival order."""
+        if self.compiled is None or compiled_rank(release) > compiled_rank(self.compiled[0]):
+            self.compiled = (release, origin)
+
 
 class BadDocument(ValueError):
     """A body that holds no readable OCDS; the message is the reject's reason."""
@@ -150,6 +156,10 @@ def json_documents(text: str) -> list[Any]:
 def release_date(release: dict[str, Any]) -> str:
     value = release.get("date")
     return value if isinstance(value, str) else ""
+
+
+def compiled_rank(release: dict[str, Any]) -> tuple[str, str]:
+    return release_date(release), json.dumps(release, sort_keys=True, default=str)
 
 
 class OcdsSpider(JsonApiSpider):
@@ -287,7 +297,7 @@ class OcdsSpider(JsonApiSpider):
             ocid = compiled.get("ocid")
         if isinstance(compiled, dict) and isinstance(ocid, str):
             if self.in_window(compiled):
-                self.found.setdefault(ocid, Found([])).compiled = (compiled, origin)
+                self.found.setdefault(ocid, Found([])).keep_compiled(compiled, origin)
             else:
                 self.skipped_by_date += 1
         if full or isinstance(compiled, dict):
@@ -330,7 +340,14 @@ class OcdsSpider(JsonApiSpider):
         if not self.in_window(release):
             self.skipped_by_date += 1
             return
-        self.found.setdefault(release["ocid"], Found([])).releases.append((release, origin))
+        found = self.found.setdefault(release["ocid"], Found([]))
+        tag = release.get("tag")
+        if tag == "compiled" or (isinstance(tag, list) and "compiled" in tag):
+            # A compiled release published on its own (Paraguay): merged already, so it stands
+            # in for the record only when none of its releases is met.
+            found.keep_compiled(release, origin)
+            return
+        found.releases.append((release, origin))
 
     def next_link(self, data: Any) -> str | None:
         if not isinstance(data, dict):
