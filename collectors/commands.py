@@ -91,6 +91,10 @@ def _crawl(
     con = store.connect(db, read_only=False)
     try:
         store.migrate(con)
+        killed = store.mark_killed_runs(con)
+        if killed:
+            console.print(f"{killed} source run(s) of an earlier collect never finished: "
+                          "marked killed")
         writer = Writer(con, archive, new_run_id())
         process = CrawlerProcess(scrapy_settings)
         logging.getLogger("scrapy").setLevel(logging.INFO if verbose else logging.WARNING)

@@ -35,7 +35,7 @@ COMMENT ON COLUMN runs.run_id IS 'Identifier of the collection run (UTC timestam
 COMMENT ON COLUMN runs.source IS 'Source name from sources.toml.';
 COMMENT ON COLUMN runs.started_at IS 'When collection of this source started.';
 COMMENT ON COLUMN runs.finished_at IS 'When it finished; NULL while running or if the run was killed.';
-COMMENT ON COLUMN runs.status IS 'running, ok, failed (the source could not be collected) or too_many_rejects.';
+COMMENT ON COLUMN runs.status IS 'running, ok, failed (the source could not be collected), too_many_rejects, or killed (the collect ended before finishing it; marked by the next collect).';
 COMMENT ON COLUMN runs.pages IS 'HTTP responses received from the source.';
 COMMENT ON COLUMN runs.items IS 'Records extracted from those responses (accepted plus rejected).';
 COMMENT ON COLUMN runs.new IS 'Records seen for the first time.';

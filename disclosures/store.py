@@ -261,6 +261,17 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, source: str) -> None:
     )
 
 
+def mark_killed_runs(con: duckdb.DuckDBPyConnection) -> int:
+    """Runs still 'running' when a collect starts were killed: only one writer holds the
+    database, so nothing else can be running them. Returns how many were marked."""
+    rows = con.execute(
+        "UPDATE runs SET status = 'killed', message = coalesce(message, "
+        "'the collect ended without finishing this source (killed or crashed)') "
+        "WHERE status = 'running' RETURNING run_id"
+    ).fetchall()
+    return len(rows)
+
+
 def finish_run(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
