@@ -19,6 +19,7 @@ from scrapy import signals
 from collectors.items import PageReject, SourceItem
 from collectors.middlewares import source_run
 from collectors.run import canonical_json
+from collectors.sources import LIST_FORMATS
 from disclosures import records as record_builder
 from disclosures import store
 
@@ -37,9 +38,12 @@ PRIMARY_TABLE = {
     "ocds_release": "tenders",
     "list_item": "list_items",
     "approval_case": "approval_cases",
+    "case_log": "approval_cases",
 }
 # Referenced tables first, so a reader never meets an award whose supplier is not stored yet.
-TABLE_ORDER = ("organisations", "tenders", "awards", "bids", "list_items", "approval_cases")
+TABLE_ORDER = (
+    "organisations", "tenders", "awards", "bids", "list_items", "approval_cases", "approval_steps"
+)
 
 
 @dataclass
@@ -294,12 +298,13 @@ class LoadPipeline:
         """A complete list snapshot retires the items of its kind that were not listed."""
         run = self.run
         source = run.source
-        if source.format != "lists_json" or run.errors or run.counts.rejected or not self.seen:
+        if source.format not in LIST_FORMATS or run.errors or run.counts.rejected or not self.seen:
             return
         present = [key.partition(":")[2] for key in self.seen if key.startswith("list_items:")]
         run.retired = run.writer.retire_missing(
             "list_items", present, "source = ? AND list_kind = ?", [source.name, source.list_kind]
         )
+        run.writer.snapshot_list(source.name, str(source.list_kind))
 
     def close_spider(self) -> None:
         self.flush()

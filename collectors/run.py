@@ -174,6 +174,10 @@ class Writer:
     def retire_missing(self, table: str, present: list[str], where: str, params: list[Any]) -> int:
         return store.retire_missing(self.con, table, present, where, params)
 
+    def snapshot_list(self, source: str, list_kind: str) -> None:
+        """Record a complete list: the items of this source and kind now current."""
+        store.snapshot_list(self.con, self.run_id, source, list_kind)
+
     def flush(self) -> None:
         """Write pending documents and rejects (records are flushed by the load pipeline)."""
         if self._documents:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-FORMATS = ("epoint", "ccgp", "ocds", "lists_json", "approvals_json")
+FORMATS = ("epoint", "ccgp", "ocds", "lists_json", "approvals_json", "lists_file", "case_log_csv")
 LIST_KINDS = ("power", "responsibility", "negative")
 # Formats whose sources are one list each: list_kind applies, a complete fetch is a snapshot.
 LIST_FORMATS = ("lists_json", "lists_file")

@@ -306,3 +306,20 @@ def notice_fields(html: str) -> NoticeFields:
         _drop(table)
     fields.pairs += _line_pairs(_text_with_breaks(root))
     return fields
+
+
+def table_grids(html: str) -> list[list[list[str]]]:
+    """Every table of a page as rows of cell text, rowspans and colspans repeated.
+
+    For pages that publish records as one table row each (a list's items); innermost tables
+    come too, so a layout table around the data does not hide it.
+    """
+    root = _parse(html)
+    if root is None:
+        return []
+    grids = []
+    for table in root.iter("table"):
+        rows = _rows(table)
+        texts = [[_cell_text(cell) for cell in cells] for cells in rows]
+        grids.append(_grid(rows, texts))
+    return grids

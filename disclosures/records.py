@@ -868,7 +868,9 @@ LIST_SYNONYMS: dict[str, str] = {
         ["事项类型", "职权类型", "TASK_TYPE_TEXT", "类型代码", "TASK_TYPE", "权力类型"],
         "power_type",
     ),
-    **dict.fromkeys(["实施主体", "实施部门", "DEPT_NAME", "实施机关", "授权部门"], "department"),
+    **dict.fromkeys(
+        ["实施主体", "实施部门", "DEPT_NAME", "实施机关", "授权部门", "主管部门"], "department"
+    ),
     **dict.fromkeys(["AREA_CODE_TEXT", "行政区划", "所属区划"], "region"),
     **dict.fromkeys(["设定依据", "法律依据", "依据", "实施依据"], "legal_basis"),
     **dict.fromkeys(["法定办结时限", "法定时限", "handle_time"], "statutory"),
@@ -878,6 +880,18 @@ LIST_SYNONYMS: dict[str, str] = {
     **dict.fromkeys(["对应权力事项编码", "权力事项编码"], "power_item_code"),
     **dict.fromkeys(["行业", "行业领域"], "industry"),
     **dict.fromkeys(["管理措施", "禁止或限制", "禁止或许可", "禁止或许可事项"], "restriction"),
+    **dict.fromkeys(["责任事项", "责任事项内容"], "duties"),
+    **dict.fromkeys(["追责情形", "追责对象范围", "问责情形"], "accountability"),
+    **dict.fromkeys(["措施描述", "具体措施", "措施内容"], "description"),
+    **dict.fromkeys(["清单类型", "清单类别"], "list_kind"),
+}
+# What a row's own 清单类型 column says, for files that hold several lists.
+LIST_KIND_NAMES: dict[str, str] = {
+    "权力清单": "power",
+    "权责清单": "power",
+    "责任清单": "responsibility",
+    "负面清单": "negative",
+    "市场准入负面清单": "negative",
 }
 # Keys of the Guangdong catalogue export that describe the service counter, not the power.
 LIST_IGNORED: frozenset[str] = frozenset(
@@ -973,13 +987,14 @@ def _power_type(values: list[Any]) -> str | None:
 def _list_item(
     payload: Mapping[str, Any], prov: Provenance, records: Records, synonyms: Mapping[str, str]
 ) -> None:
-    kind = payload.get("list_kind")
-    if kind not in LIST_KINDS:
-        raise Rejected("unknown_kind", f"list_kind must be one of {LIST_KINDS}, not {kind!r}")
     row = payload.get("row")
     if not isinstance(row, Mapping):
         raise Rejected("unparseable", "payload has no row object")
     values = _row_values(row, synonyms, LIST_IGNORED, records)
+    kind_text = _pick(values, "list_kind")
+    kind = LIST_KIND_NAMES.get(kind_text, kind_text) if kind_text else payload.get("list_kind")
+    if kind not in LIST_KINDS:
+        raise Rejected("unknown_kind", f"list_kind must be one of {LIST_KINDS}, not {kind!r}")
     code = _pick(values, "item_code")
     name = _pick(values, "name")
     if not code or not name:
@@ -1023,6 +1038,9 @@ def _list_item(
         "power_item_code": _pick(values, "power_item_code"),
         "industry": _pick(values, "industry"),
         "restriction": restriction,
+        "duties": _pick(values, "duties"),
+        "accountability": _pick(values, "accountability"),
+        "description": _pick(values, "description"),
     }
     _finish(records, "list_items", item, prov)
     orgs.finish()
@@ -1043,8 +1061,18 @@ CASE_SYNONYMS: dict[str, str] = {
     **dict.fromkeys(["应办结时间", "办结期限", "截止时间"], "deadline_at"),
     **dict.fromkeys(["办件状态", "状态", "办理状态"], "status"),
     **dict.fromkeys(["承诺时限", "承诺办结时限"], "promised"),
+    **dict.fromkeys(["申请人类型", "申请人性质", "申请主体类型"], "applicant_type"),
+    **dict.fromkeys(["统一社会信用代码", "申请人统一社会信用代码", "信用代码"], "applicant_uscc"),
 }
 CASE_IGNORED: frozenset[str] = frozenset({"序号"})
+APPLICANT_TYPES = {
+    "法人": "legal_person",
+    "企业法人": "legal_person",
+    "法人或其他组织": "legal_person",
+    "其他组织": "legal_person",
+    "自然人": "natural_person",
+    "个人": "natural_person",
+}
 STATUSES = {
     "已受理": "accepted",
     "受理": "accepted",
@@ -1125,6 +1153,7 @@ def _approval_case(
     department = _pick(values, "department")
     orgs = _Organisations(records, prov)
     applicant = _pick(values, "applicant")
+    applicant_type = _pick(values, "applicant_type")
     case = {
         "case_id": case_id,
         "item_code": _pick(values, "item_code"),
@@ -1133,6 +1162,8 @@ def _approval_case(
         "department_id": orgs.add(department),
         "project_code": _pick(values, "project_code"),
         "applicant": mask_applicant(applicant) if applicant else None,
+        "applicant_type": APPLICANT_TYPES.get(applicant_type or "", applicant_type),
+        "applicant_uscc": _pick(values, "applicant_uscc"),
         "accepted_at": accepted,
         "completed_at": completed,
         "deadline_at": _date(_pick(values, "deadline_at"), "deadline"),
@@ -1145,6 +1176,100 @@ def _approval_case(
 
 
 # ---------------------------------------------------------------------------------------------
+# Case event logs: one row per step, the case's own facts repeated on each row
+
+CASE_LOG_SYNONYMS: dict[str, str] = {
+    # Case-level columns (XES attribute names as process-mining exports write them).
+    **dict.fromkeys(["case:concept:name", "case_id", "办件编号", "case"], "case_id"),
+    **dict.fromkeys(["case:startdate", "受理时间", "case_start"], "accepted_at"),
+    **dict.fromkeys(["case:enddate", "办结时间", "case_end"], "completed_at"),
+    **dict.fromkeys(["case:deadline", "应办结时间", "deadline"], "deadline_at"),
+    **dict.fromkeys(["case:department", "受理部门"], "department"),
+    **dict.fromkeys(["case:item_code", "事项编码"], "item_code"),
+    **dict.fromkeys(["case:item_name", "事项名称"], "item_name"),
+    **dict.fromkeys(["case:project_code", "项目代码"], "project_code"),
+    # Step-level columns.
+    **dict.fromkeys(["concept:name", "环节名称", "activity"], "step_name"),
+    **dict.fromkeys(["time:timestamp", "办理时间", "timestamp"], "at"),
+    **dict.fromkeys(["lifecycle:transition"], "transition"),
+    **dict.fromkeys(["org:resource", "办理人", "resource"], "actor"),
+    **dict.fromkeys(["org:group", "办理科室"], "actor_group"),
+    **dict.fromkeys(["concept:instance", "环节编号"], "step_ref"),
+}
+# Columns of the Dutch permit log about the counter, not the case's timeline: the channel it
+# came in by, the planned end (a copy of the deadline) and who was responsible for the case.
+CASE_LOG_IGNORED: frozenset[str] = frozenset(
+    ["case:channel", "case:group", "case:responsible", "case:enddate_planned"]
+)
+
+
+def case_log_key(header: Iterable[str], extra: Mapping[str, str] | None = None) -> str | None:
+    """The column of a case event log that holds the case id, or None when there is none."""
+    synonyms = _synonyms(CASE_LOG_SYNONYMS, extra)
+    return next((h for h in header if synonyms.get(_key(h)) == "case_id"), None)
+
+
+def _case_log(
+    payload: Mapping[str, Any], prov: Provenance, records: Records, synonyms: Mapping[str, str]
+) -> None:
+    rows = payload.get("rows")
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, Mapping) for r in rows):
+        raise Rejected("unparseable", "payload has no list of event rows")
+    first = _row_values(rows[0], synonyms, CASE_LOG_IGNORED, records)
+    case_id = _pick(first, "case_id")
+    if not case_id:
+        raise Rejected("missing_field", "a case log row needs its case id")
+    steps: list[tuple[datetime, int, dict[str, Any]]] = []
+    for position, row in enumerate(rows):
+        values = _row_values(row, synonyms, CASE_LOG_IGNORED, records)
+        if _pick(values, "case_id") != case_id:
+            raise Rejected("unparseable", f"rows of several cases in one payload: {case_id}")
+        at = _date(_pick(values, "at"), "time of step")
+        name = _pick(values, "step_name")
+        if at is None or not name:
+            raise Rejected("missing_field", f"case {case_id}: a step needs its name and time")
+        steps.append((at, position, values))
+    accepted = _date(_pick(first, "accepted_at"), "case start")
+    if accepted is None:
+        # Without a published start, the case began with its first step.
+        accepted = min(at for at, _, _ in steps)
+    completed = _date(_pick(first, "completed_at"), "case end")
+    department = _pick(first, "department")
+    orgs = _Organisations(records, prov)
+    case = {
+        "case_id": case_id,
+        "item_code": _pick(first, "item_code"),
+        "item_name": _pick(first, "item_name"),
+        "department": department,
+        "department_id": orgs.add(department) if department else None,
+        "project_code": _pick(first, "project_code"),
+        "applicant": None,
+        "applicant_type": None,
+        "applicant_uscc": None,
+        "accepted_at": accepted,
+        "completed_at": completed,
+        "deadline_at": _date(_pick(first, "deadline_at"), "case deadline"),
+        "status": "completed" if completed else "in_progress",
+        "promised_limit": None,
+        "promised_unit": None,
+    }
+    _finish(records, "approval_cases", case, prov)
+    for seq, (at, _position, values) in enumerate(sorted(steps, key=lambda s: s[:2]), start=1):
+        step = {
+            "step_id": f"{case_id}:{_pick(values, 'step_ref') or seq}",
+            "case_id": case_id,
+            "seq": seq,
+            "step_name": _pick(values, "step_name"),
+            "happened_at": at,
+            "transition": _pick(values, "transition"),
+            "actor": _pick(values, "actor"),
+            "actor_group": _pick(values, "actor_group"),
+        }
+        _finish(records, "approval_steps", step, prov)
+    orgs.finish()
+
+
+# ---------------------------------------------------------------------------------------------
 
 _Builder = Callable[[Mapping[str, Any], Provenance, Records, Mapping[str, str]], None]
 _BUILDERS: dict[str, tuple[_Builder, Mapping[str, str]]] = {
@@ -1153,6 +1278,7 @@ _BUILDERS: dict[str, tuple[_Builder, Mapping[str, str]]] = {
     "ocds_release": (_ocds_release, {}),
     "list_item": (_list_item, LIST_SYNONYMS),
     "approval_case": (_approval_case, CASE_SYNONYMS),
+    "case_log": (_case_log, CASE_LOG_SYNONYMS),
 }
 KINDS = tuple(_BUILDERS)
 _SYNONYM_CACHE: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, str]] = {}

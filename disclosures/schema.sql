@@ -272,6 +272,9 @@ CREATE TABLE IF NOT EXISTS list_items (
     power_item_code VARCHAR,
     industry VARCHAR,
     restriction VARCHAR,
+    duties VARCHAR,
+    accountability VARCHAR,
+    description VARCHAR,
     source VARCHAR NOT NULL,
     url VARCHAR NOT NULL,
     document_sha256 VARCHAR,
@@ -301,6 +304,9 @@ COMMENT ON COLUMN list_items.level IS 'Levels exercising the power (行使层级
 COMMENT ON COLUMN list_items.power_item_code IS 'For responsibility items: the code of the power item they belong to.';
 COMMENT ON COLUMN list_items.industry IS 'For negative-list measures: the industry.';
 COMMENT ON COLUMN list_items.restriction IS 'For negative-list measures: prohibited (禁止) or restricted (限制).';
+COMMENT ON COLUMN list_items.duties IS 'For responsibility items: the duties (责任事项) as published.';
+COMMENT ON COLUMN list_items.accountability IS 'For responsibility items: when officials are held accountable (追责情形).';
+COMMENT ON COLUMN list_items.description IS 'For negative-list measures: the measure''s description (措施描述).';
 COMMENT ON COLUMN list_items.source IS 'Source name.';
 COMMENT ON COLUMN list_items.url IS 'URL of the document this version came from.';
 COMMENT ON COLUMN list_items.document_sha256 IS 'sha256 of that document.';
@@ -317,6 +323,8 @@ CREATE TABLE IF NOT EXISTS approval_cases (
     department_id VARCHAR,
     project_code VARCHAR,
     applicant VARCHAR,
+    applicant_type VARCHAR,
+    applicant_uscc VARCHAR,
     accepted_at TIMESTAMPTZ NOT NULL,
     completed_at TIMESTAMPTZ,
     deadline_at TIMESTAMPTZ,
@@ -340,6 +348,8 @@ COMMENT ON COLUMN approval_cases.department IS 'Department handling the case.';
 COMMENT ON COLUMN approval_cases.department_id IS 'Department as an organisations.org_id.';
 COMMENT ON COLUMN approval_cases.project_code IS 'Investment project code (项目代码) grouping joint approvals, if any.';
 COMMENT ON COLUMN approval_cases.applicant IS 'Applicant; names of natural persons are masked.';
+COMMENT ON COLUMN approval_cases.applicant_type IS 'legal_person (法人), natural_person (自然人) or as published.';
+COMMENT ON COLUMN approval_cases.applicant_uscc IS '统一社会信用代码 of an applicant that is an organisation, as published (never corrected).';
 COMMENT ON COLUMN approval_cases.accepted_at IS 'When the application was accepted (受理时间).';
 COMMENT ON COLUMN approval_cases.completed_at IS 'When it was completed (办结时间); NULL while open.';
 COMMENT ON COLUMN approval_cases.deadline_at IS 'Deadline as published, where the source gives one.';
@@ -349,3 +359,63 @@ COMMENT ON COLUMN approval_cases.promised_unit IS 'workday (工作日) or calend
 COMMENT ON COLUMN approval_cases.source IS 'Source name.';
 COMMENT ON COLUMN approval_cases.url IS 'URL of the document this version came from.';
 COMMENT ON COLUMN approval_cases.document_sha256 IS 'sha256 of that document.';
+
+-- Databases made before these columns existed get them here (CREATE TABLE IF NOT EXISTS
+-- leaves an existing table as it is).
+ALTER TABLE list_items ADD COLUMN IF NOT EXISTS duties VARCHAR;
+ALTER TABLE list_items ADD COLUMN IF NOT EXISTS accountability VARCHAR;
+ALTER TABLE list_items ADD COLUMN IF NOT EXISTS description VARCHAR;
+ALTER TABLE approval_cases ADD COLUMN IF NOT EXISTS applicant_type VARCHAR;
+ALTER TABLE approval_cases ADD COLUMN IF NOT EXISTS applicant_uscc VARCHAR;
+
+CREATE TABLE IF NOT EXISTS approval_steps (
+    step_id VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    is_current BOOLEAN NOT NULL,
+    content_hash VARCHAR NOT NULL,
+    first_run VARCHAR NOT NULL,
+    case_id VARCHAR NOT NULL,
+    seq INTEGER NOT NULL,
+    step_name VARCHAR NOT NULL,
+    happened_at TIMESTAMPTZ NOT NULL,
+    transition VARCHAR,
+    actor VARCHAR,
+    actor_group VARCHAR,
+    source VARCHAR NOT NULL,
+    url VARCHAR NOT NULL,
+    document_sha256 VARCHAR,
+    PRIMARY KEY (step_id, version)
+);
+COMMENT ON TABLE approval_steps IS 'Steps of approval cases from case event logs: who did what, when; one row per step per version.';
+COMMENT ON COLUMN approval_steps.step_id IS 'Stable id: case_id + ":" + the event''s own id in the log, else its position.';
+COMMENT ON COLUMN approval_steps.version IS 'Version number of this record, from 1.';
+COMMENT ON COLUMN approval_steps.is_current IS 'True for the latest version.';
+COMMENT ON COLUMN approval_steps.content_hash IS 'sha256 of the record''s fields.';
+COMMENT ON COLUMN approval_steps.first_run IS 'Run that stored this version.';
+COMMENT ON COLUMN approval_steps.case_id IS 'The case (approval_cases.case_id).';
+COMMENT ON COLUMN approval_steps.seq IS 'Position of the step within its case, from 1, in time order.';
+COMMENT ON COLUMN approval_steps.step_name IS 'Name of the step as logged.';
+COMMENT ON COLUMN approval_steps.happened_at IS 'When the step happened.';
+COMMENT ON COLUMN approval_steps.transition IS 'Lifecycle transition logged with the step (start, complete …), if any.';
+COMMENT ON COLUMN approval_steps.actor IS 'Who did it (a staff id or role as logged).';
+COMMENT ON COLUMN approval_steps.actor_group IS 'The team or office the actor belongs to, as logged.';
+COMMENT ON COLUMN approval_steps.source IS 'Source name.';
+COMMENT ON COLUMN approval_steps.url IS 'URL of the log this version came from.';
+COMMENT ON COLUMN approval_steps.document_sha256 IS 'sha256 of that document.';
+
+CREATE TABLE IF NOT EXISTS list_snapshots (
+    run_id VARCHAR NOT NULL,
+    source VARCHAR NOT NULL,
+    list_kind VARCHAR NOT NULL,
+    taken_at TIMESTAMPTZ NOT NULL,
+    item_count INTEGER NOT NULL,
+    item_ids VARCHAR[] NOT NULL,
+    PRIMARY KEY (run_id, source, list_kind)
+);
+COMMENT ON TABLE list_snapshots IS 'Each complete collection of a list (every page fetched, nothing rejected): which items it listed. Removals are found between consecutive snapshots (see list_changes).';
+COMMENT ON COLUMN list_snapshots.run_id IS 'Run that collected the snapshot (runs.run_id).';
+COMMENT ON COLUMN list_snapshots.source IS 'Source name.';
+COMMENT ON COLUMN list_snapshots.list_kind IS 'power, responsibility or negative.';
+COMMENT ON COLUMN list_snapshots.taken_at IS 'When the snapshot was complete.';
+COMMENT ON COLUMN list_snapshots.item_count IS 'Number of items listed.';
+COMMENT ON COLUMN list_snapshots.item_ids IS 'list_items.item_id of every item listed, sorted.';

@@ -29,6 +29,7 @@ RECORD_TABLES: dict[str, str] = {
     "bids": "bid_id",
     "list_items": "item_id",
     "approval_cases": "case_id",
+    "approval_steps": "step_id",
 }
 # Columns the store fills in; a batch supplies every other column.
 STORE_COLUMNS = ("version", "is_current", "first_run")
@@ -222,6 +223,20 @@ def retire_missing(
     finally:
         con.unregister("_present")
     return len(removed)
+
+
+def snapshot_list(con: duckdb.DuckDBPyConnection, run_id: str, source: str, list_kind: str) -> None:
+    """Store a complete snapshot of one list: the item ids current for its source and kind.
+
+    Call after `retire_missing`, so the current items are exactly those listed. One statement:
+    the ids go from the table into the snapshot without passing through Python.
+    """
+    con.execute(
+        """INSERT OR REPLACE INTO list_snapshots
+           SELECT ?, ?, ?, ?, count(*), coalesce(list(item_id ORDER BY item_id), [])
+           FROM list_items WHERE is_current AND source = ? AND list_kind = ?""",
+        [run_id, source, list_kind, datetime.now(UTC), source, list_kind],
+    )
 
 
 def insert_ignore(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> int:

@@ -25,6 +25,9 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
     from disclosures import flags  # the red flags read the current_* views made above
 
     flags.install(con)
+    from disclosures import timelines  # reads the flag views AP01-AP03
+
+    timelines.install(con)
 
 
 def _copy_column_comments(con: duckdb.DuckDBPyConnection) -> None:

@@ -82,7 +82,8 @@ def test_options_are_read() -> None:
     [
         (
             {"format": "rss"},
-            "unknown format 'rss'; known formats: epoint, ccgp, ocds, lists_json, approvals_json",
+            "unknown format 'rss'; known formats: epoint, ccgp, ocds, lists_json, approvals_json, "
+            "lists_file, case_log_csv",
         ),
         (
             {"url": "ftp://x.org/r"},
@@ -92,7 +93,10 @@ def test_options_are_read() -> None:
         ({"delay": -1}, "'delay' must be >= 0.0"),
         ({"max_reject_rate": 2}, "'max_reject_rate' must be between 0.0 and 1.0"),
         ({"page_size": 0}, "'page_size' must be a positive integer"),
-        ({"list_kind": "power"}, "'list_kind' applies to the lists_json format only"),
+        (
+            {"list_kind": "power"},
+            "'list_kind' applies to the lists_json and lists_file formats only",
+        ),
         ({"label_synonyms": {"a": 1}}, "'label_synonyms' must be a table of label = known label"),
         ({"name": "Bad Name"}, "'name' must be lower-case letters"),
     ],
