@@ -1,0 +1,17 @@
+"""Run every benchmark in turn with its default arguments."""
+
+from __future__ import annotations
+
+from bench import collect
+
+BENCHMARKS = {"collect": collect.main}
+
+
+def main() -> None:
+    for name, run in BENCHMARKS.items():
+        print(f"== {name}")
+        run([])
+
+
+if __name__ == "__main__":
+    main()
