@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sunlit-bench-") as temp:
         workdir = Path(temp)
-        results = {
+        results: dict[str, Any] = {
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "collect": collect_throughput(args.size, workdir, args.profile),
             "loader": loader_speed(args.loader_rows, workdir),
