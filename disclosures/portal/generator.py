@@ -205,6 +205,7 @@ class Bid:
     price: Decimal | None  # 元
     rate: Decimal | None = None  # 下浮率 in percent, when the bid is a discount rate
     manager: str = ""  # the proposed 项目负责人's name
+    disqualified: bool = False  # rejected at evaluation (否决); never the winner
 
 
 @dataclass(frozen=True)
@@ -295,6 +296,96 @@ class PlantedDefect:
     description: str
 
 
+@dataclass(frozen=True)
+class PlantedFlag:
+    """A record planted to test one red flag: a positive the flag must raise, or a negative
+    near-miss (just inside its threshold) it must not. `record_key` is the ocid (tenders), the
+    统一社会信用代码 (organisations), the 事项编码 (list items) or the 办件编号 (approvals)."""
+
+    flag_code: str
+    record_key: str
+    positive: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class FlagPlant:
+    """An OCDS release built to raise, or just not to raise, some red flags.
+
+    `group` puts it among the five awards of a planted buyer: "P", whose planted supplier P
+    wins three of them in three categories (OT04 and R048 positives), or "Q", whose planted
+    supplier Q wins three in one category for 49% of the buyer's spending (the near-misses).
+    """
+
+    name: str
+    group: str  # "P", "Q" or "" (a buyer of the pool)
+    winner: str  # "P", "Q" or "" (a supplier of the pool)
+    category: str
+    bids: str  # the price pattern, see PortalData._planted_bids
+    bidding_days: int  # calendar days from the tender notice to the bid deadline
+    decision_days: int  # calendar days from the bid deadline to the award
+    flags: tuple[tuple[str, bool, str], ...]  # (flag code, positive, what makes it so)
+
+
+FLAG_PLANTS: tuple[FlagPlant, ...] = (
+    FlagPlant("close_second_bid", "P", "P", "货物", "gap:0.0005", 25, 1, (
+        ("R024", True, "second-lowest bid 0.05% above the winning bid"),
+        ("OT03S", True, "award 1 day after the bid deadline"))),
+    FlagPlant("distant_second_bid", "P", "P", "工程", "gap:0.30", 25, 120, (
+        ("R058", True, "second-lowest bid 30% above the winning bid"),
+        ("OT03L", True, "award 120 days after the bid deadline"))),
+    FlagPlant("tied_bids", "P", "P", "服务", "tie", 15, 5, (
+        ("R028", True, "two bidders bid the same price"),
+        ("R003", False, "bidding period of exactly 15 days"),
+        ("CN01", True, "公开招标 with a bidding period of 15 days, under the legal 20"))),
+    FlagPlant("sole_valid_bid", "P", "", "服务", "all_but_winner_disqualified", 25, 5, (
+        ("R035", True, "both other bids disqualified"),)),
+    FlagPlant("lowest_bid_disqualified", "P", "", "货物", "lowest_disqualified", 25, 5, (
+        ("R036", True, "the lowest bid, 5% under the winner's, disqualified"),)),
+    FlagPlant("near_close_second_bid", "Q", "Q", "工程", "gap:0.035", 25, 3, (
+        ("R024", False, "second-lowest bid 3.5% above the winning bid"),
+        ("OT03S", False, "award exactly 3 days after the bid deadline"))),
+    FlagPlant("near_distant_second_bid", "Q", "Q", "工程", "gap:0.065", 25, 90, (
+        ("R058", False, "second-lowest bid 6.5% above the winning bid"),
+        ("OT03L", False, "award exactly 90 days after the bid deadline"))),
+    FlagPlant("almost_tied_bids", "Q", "Q", "工程", "near_tie", 20, 5, (
+        ("R028", False, "two bids 0.01 元 apart"),
+        ("CN01", False, "公开招标 with a bidding period of exactly 20 days"))),
+    FlagPlant("one_of_two_others_disqualified", "Q", "", "服务", "one_disqualified", 25, 5, (
+        ("R035", False, "one of the two other bids disqualified, one valid"),)),
+    FlagPlant("disqualified_just_above_lowest", "Q", "", "货物", "disqualified_above", 25, 5, (
+        ("R036", False, "a disqualified bid 0.01 元 above the lowest valid bid"),)),
+    FlagPlant("two_bids", "", "", "货物", "two_bids", 25, 5, (
+        ("R018", False, "公开招标 with two bids"),
+        ("OT01", False, "two bidders"))),
+)
+
+# Organisations that exist only in the plants, so their counts are exactly the planted ones:
+# key -> (name, the USCC's first two characters). All are in 宜昌市 (420500).
+PLANTED_ORGANISATIONS: dict[str, tuple[str, str]] = {
+    "buyer_P": ("宜昌市机关事务服务中心", "12"),
+    "buyer_Q": ("宜昌市应急管理局", "11"),
+    "P": ("湖北楚信综合服务有限公司", "91"),
+    "Q": ("宜昌江汉建设发展有限公司", "91"),
+    "X1": ("宜昌鸿远建材贸易有限公司", "91"),  # disqualified twice: R038
+    "X2": ("宜昌汇通设备贸易有限公司", "91"),
+    "Y": ("宜昌恒达机电贸易有限公司", "91"),  # disqualified once: under R038's min_bids
+    "Z": ("宜昌新源办公用品贸易有限公司", "91"),
+}
+# The winning price of each plant, by group and winner: P's three awards outweigh the buyer's
+# other two (3 × 1,000,000 of 3,600,000: 83%); Q's make 1,920,000 of 3,920,000 (49%).
+_PLANT_PRICES = {("P", "P"): Decimal("1000000.00"), ("P", ""): Decimal("300000.00"),
+                 ("Q", "Q"): Decimal("640000.00"), ("Q", ""): Decimal("1000000.00"),
+                 ("", ""): Decimal("500000.00")}
+
+
+def second_bid_gap(index: int) -> Decimal:
+    """(second-lowest − lowest) / lowest bid of OCDS release `index`: spread evenly over
+    4%–6% (golden-ratio steps), so the outlier flags' fences stay near 3% and 7% at every
+    size: the plants at 0.05% and 30% fall outside them, the near-misses at 3.5% and 6.5% inside."""
+    return Decimal(str(round(0.04 + 0.02 * ((index * 0.6180339887498949) % 1), 4)))
+
+
 # ---- the defect plan --------------------------------------------------------------------------
 
 
@@ -309,6 +400,10 @@ class DefectPlan:
     ocds: dict[int, str]
     power: dict[int, str]
     approvals: dict[int, str]
+    # Red-flag plants (see FLAG_PLANTS): OCDS release index, power item index, case index.
+    flag_tenders: dict[int, str] = field(default_factory=dict)
+    flag_items: dict[int, str] = field(default_factory=dict)
+    flag_cases: dict[int, str] = field(default_factory=dict)
 
 
 def _place(taken: set[int], start: int, limit: int, step: int = 1,
@@ -362,6 +457,11 @@ def defect_plan(size: int) -> DefectPlan:
         found = _place(taken, start, ocds_count, 1, frozenset({5}), 6)
         if found is not None:
             ocds[found] = code
+    flag_tenders: dict[int, str] = {}
+    for plant in FLAG_PLANTS:
+        found = _place(taken, ocds_count // 2, ocds_count, 1, frozenset({5}), 6)
+        if found is not None:
+            flag_tenders[found] = plant.name
 
     list_count = scaled(size, LIST_RATIO)
     power: dict[int, str] = {}
@@ -370,6 +470,10 @@ def defect_plan(size: int) -> DefectPlan:
     found = _place(taken, list_count // 3 + 1, list_count, 1, frozenset({0}), 4)
     if found is not None:
         power[found] = "promise_exceeds_statute"
+    flag_items: dict[int, str] = {}
+    found = _place(taken, list_count // 3 + 2, list_count, 1, frozenset({0}), 4)
+    if found is not None:
+        flag_items[found] = "promise_equals_statute"
 
     case_count = scaled(size, APPROVAL_RATIO)
     approvals: dict[int, str] = {}
@@ -379,7 +483,11 @@ def defect_plan(size: int) -> DefectPlan:
     for start in (case_count // 5 + 3, case_count // 2 + 4, 3 * case_count // 4 + 5):
         put(approvals, "overdue", start, case_count)
     put(approvals, "invalid_uscc", case_count // 6 + 7, case_count)
-    return DefectPlan(epoint, correction_of, duplicate_of, ccgp, ocds, power, approvals)
+    flag_cases: dict[int, str] = {}
+    for code in ("on_promised_deadline", "past_statutory_deadline", "on_statutory_deadline"):
+        put(flag_cases, code, 2 * case_count // 5, case_count)
+    return DefectPlan(epoint, correction_of, duplicate_of, ccgp, ocds, power, approvals,
+                      flag_tenders, flag_items, flag_cases)
 
 
 # ---- the generator ----------------------------------------------------------------------------
@@ -507,6 +615,9 @@ class PortalData:
             notice_day = deadline_day - timedelta(days=minimum + rng.randrange(15))
             if not chinese_calendar.is_workday(notice_day):
                 notice_day = add_workdays(notice_day, -1)  # earlier: the period only grows
+            if method not in ("公开招标", "邀请招标", "竞争性磋商"):
+                # 谈判 and 询价 count 3 working days: a holiday must not shorten them below.
+                notice_day = min(notice_day, add_workdays(deadline_day, -4))
         notice_date = datetime.combine(notice_day, time(9 + rng.randrange(8), rng.randrange(60)))
 
         low, high = {"工程": (500_000, 50_000_000), "货物": (100_000, 5_000_000),
@@ -533,13 +644,15 @@ class PortalData:
         manager = None
         if "personal_id" in defects:
             manager = Person(person_name(rng), make_id_card(rng, region.code), make_mobile(rng))
+        if kind == "ocds" and len(bids) > 1:
+            bids = self._spaced(index, bids)
         prefix = rng.choice(names.SECTION_PREFIXES)
         project_code = {
             "epoint": f"{prefix}{index + 1:06d}-{notice_day:%Y%m}",
             "ccgp": f"{_province_letters(region)}ZC{notice_day:%Y}-{index + 1:06d}",
             "ocds": f"{_province_letters(region)}CG{notice_day:%Y}{index + 1:07d}",
         }[kind]
-        return Tender(
+        tender = Tender(
             kind=kind, index=index, region=region, buyer=buyer, agency=agency, project=project,
             project_code=project_code, section_code=f"{project_code}-0{1 + rng.randrange(3)}",
             category=category, method=method, budget=budget, notice_date=notice_date,
@@ -548,6 +661,69 @@ class PortalData:
             staff=staff, amount_style=amount_style, date_style=date_style, manager=manager,
             defects=defects,
         )
+        plant = self.plan.flag_tenders.get(index) if kind == "ocds" else None
+        return self._planted_tender(rng, tender, plant) if plant else tender
+
+    @staticmethod
+    def _spaced(index: int, bids: tuple[Bid, ...]) -> tuple[Bid, ...]:
+        """The bids with the second-lowest `second_bid_gap(index)` above the lowest."""
+        lowest = bids[0].price or Decimal(0)
+        second = (lowest * (1 + second_bid_gap(index))).quantize(CENT, ROUND_HALF_UP)
+        rest = [replace(b, price=max(b.price or Decimal(0), second + CENT * (k + 1)))
+                for k, b in enumerate(bids[2:])]
+        return (bids[0], replace(bids[1], price=second), *rest)
+
+    def planted_organisation(self, key: str) -> Organisation:
+        name, kind_code = PLANTED_ORGANISATIONS[key]
+        return Organisation(name, make_uscc(self._rng("uscc", name), kind_code, "420500"))
+
+    def _planted_tender(self, rng: random.Random, tender: Tender, name: str) -> Tender:
+        plant = next(p for p in FLAG_PLANTS if p.name == name)
+        price = _PLANT_PRICES[(plant.group, plant.winner)]
+        buyer = self.planted_organisation(f"buyer_{plant.group}") if plant.group else tender.buyer
+        deadline = datetime.combine(tender.award_date.date() - timedelta(days=plant.decision_days),
+                                    time(9, 30))
+        notice = datetime.combine(deadline.date() - timedelta(days=plant.bidding_days),
+                                  time(10, 0))
+        return replace(
+            tender, buyer=buyer, category=plant.category, method="公开招标",
+            budget=(price * Decimal("1.25")).quantize(CENT),
+            bids=self._planted_bids(rng, plant, price, tender.index),
+            notice_date=notice, bid_deadline=deadline, candidate_date=tender.award_date)
+
+    def _planted_bids(self, rng: random.Random, plant: FlagPlant, price: Decimal,
+                      index: int) -> tuple[Bid, ...]:
+        pool = [self.supplier(plant.category, j)
+                for j in self._pick_suppliers(rng, plant.category, 5)]
+        winner = self.planted_organisation(plant.winner) if plant.winner else pool[0]
+        others = pool[1:]
+
+        def bid(company: Organisation, amount: Decimal, disqualified: bool = False) -> Bid:
+            return Bid(company.name, (company,), amount.quantize(CENT, ROUND_HALF_UP), None,
+                       person_name(rng), disqualified)
+
+        second = price * (1 + second_bid_gap(index))
+        first = bid(winner, price)
+        x1, x2 = self.planted_organisation("X1"), self.planted_organisation("X2")
+        if plant.bids.startswith("gap:"):
+            gap = Decimal(plant.bids.removeprefix("gap:"))
+            return (first, bid(others[0], price * (1 + gap)), bid(others[1], price * 2))
+        patterns: dict[str, tuple[Bid, ...]] = {
+            "tie": (first, bid(others[0], second), bid(others[1], price * Decimal("1.1")),
+                    bid(others[2], price * Decimal("1.1"))),
+            "near_tie": (first, bid(others[0], second), bid(others[1], price * Decimal("1.1")),
+                         bid(others[2], price * Decimal("1.1") + CENT)),
+            "all_but_winner_disqualified": (first, bid(x1, price * Decimal("1.05"), True),
+                                            bid(x2, price * Decimal("1.08"), True)),
+            "lowest_disqualified": (first, bid(x1, price * Decimal("0.95"), True),
+                                    bid(others[0], second)),
+            "one_disqualified": (first, bid(others[0], second),
+                                 bid(self.planted_organisation("Y"), price * Decimal("1.1"), True)),
+            "disqualified_above": (first, bid(self.planted_organisation("Z"), price + CENT, True),
+                                   bid(others[0], second)),
+            "two_bids": (first, bid(others[0], second)),
+        }
+        return patterns[plant.bids]
 
     def _tender_defects(self, kind: str, index: int) -> frozenset[str]:
         table = {"epoint": self.plan.epoint, "ocds": self.plan.ocds, "ccgp": self.plan.ccgp}[kind]
@@ -682,6 +858,8 @@ class PortalData:
             promised_text, promised_days = "无", None
         if self.plan.power.get(index) == "promise_exceeds_statute":
             statutory_text, promised_text, promised_days = "20个工作日", "30个工作日", 30
+        if self.plan.flag_items.get(index) == "promise_equals_statute":
+            statutory_text, promised_text, promised_days = "20个工作日", "20个工作日", 20
         basis = "\n".join(rng.sample(names.LEGAL_BASES, rng.randint(1, 2)))
         if rng.random() < 0.15:
             # As the 辽宁 catalogue exports it: wrapped in stray quotes, with CRLF line ends.
@@ -738,6 +916,7 @@ class PortalData:
         licences = max(1, (self.list_count + 3) // 4)
         project = self._rng("project", index // 3)
         joint = project.random() < 0.4  # three consecutive cases: approvals of one project
+        statutory = ""
         if defect == "unknown_item":
             region = rng.choice(names.REGIONS)
             item_code, item_name = f"{region.code}99{index:07d}", "临时占用城市道路许可"
@@ -746,6 +925,7 @@ class PortalData:
             item = self.power_item(4 * rng.randrange(licences))
             item_code, item_name, department = item.code, item.name, item.department
             promised_days = item.promised_days or 5
+            statutory = item.statutory_limit
         promised_shown = promised_days + (5 if defect == "limit_mismatch" else 0)
         if joint:
             company = self.applicant(project.randrange(self.applicant_pool))
@@ -783,6 +963,11 @@ class PortalData:
             finished = datetime.combine(day, time(9 + rng.randrange(8), rng.randrange(60)))
             if finished <= accepted:
                 finished = accepted + timedelta(minutes=20 + rng.randrange(90))
+        plant = self.plan.flag_cases.get(index)
+        if plant is not None:
+            status = "已办结"
+            finished = datetime.combine(
+                _planted_finish(plant, accepted.date(), promised_days, statutory), time(16, 0))
         return ApprovalCase(
             index=index, number=f"{accepted:%Y%m%d}{index:08d}", item_code=item_code,
             item_name=item_name, department=department, project_code=project_code,
@@ -791,6 +976,25 @@ class PortalData:
             promised_limit=f"{promised_shown}个工作日", promised_days=promised_shown,
             defects=frozenset({defect}) if defect else frozenset(),
         )
+
+
+def statutory_deadline(accepted: date, statutory: str) -> date:
+    """The last day of a 法定办结时限 such as `20个工作日`, `20(工作日)` or `30日`, counted as
+    AP02 counts it: working days, or calendar days moved to the next working day."""
+    days = int("".join(c for c in statutory if c.isdigit()))
+    if "工作日" in statutory:
+        return add_workdays(accepted, days)
+    end = accepted + timedelta(days=days)
+    while not chinese_calendar.is_workday(end):
+        end += timedelta(days=1)
+    return end
+
+
+def _planted_finish(plant: str, accepted: date, promised_days: int, statutory: str) -> date:
+    if plant == "on_promised_deadline":
+        return add_workdays(accepted, promised_days)
+    deadline = statutory_deadline(accepted, statutory)
+    return add_workdays(deadline, 3) if plant == "past_statutory_deadline" else deadline
 
 
 def _province_letters(region: Region) -> str:
@@ -924,4 +1128,62 @@ def planted_defects(size: int = 120, seed: int = 7) -> list[PlantedDefect]:
                             "has a wrong check digit",
         }[code]
         found.append(PlantedDefect("approvals", case.number, code, detail))
+    return found
+
+
+def planted_flags(size: int = 120, seed: int = 7) -> list[PlantedFlag]:
+    """Every red-flag plant of a portal of this size and seed: for each flag, the records it
+    must raise (positive) and the near-misses it must not, in a stable order."""
+    data = PortalData(size, seed)
+    plan = data.plan
+    found: list[PlantedFlag] = []
+    for index, name in sorted(plan.flag_tenders.items()):
+        plant = next(p for p in FLAG_PLANTS if p.name == name)
+        for code, positive, what in plant.flags:
+            found.append(PlantedFlag(code, ocid(index), positive, f"{name}: {what}"))
+    if len(plan.flag_tenders) == len(FLAG_PLANTS):
+        uscc_of = {key: data.planted_organisation(key).uscc for key in PLANTED_ORGANISATIONS}
+        found += [
+            PlantedFlag("OT04", uscc_of["P"], True,
+                        "supplier P won 3,000,000 of its buyer's 3,600,000 (83%) in 5 awards"),
+            PlantedFlag("OT04", uscc_of["Q"], False,
+                        "supplier Q won 1,920,000 of its buyer's 3,920,000 (49%) in 5 awards"),
+            PlantedFlag("R048", uscc_of["P"], True, "supplier P won goods, works and services"),
+            PlantedFlag("R048", uscc_of["Q"], False, "supplier Q won three works tenders"),
+            PlantedFlag("R038", uscc_of["X1"], True, "bidder X1's two bids both disqualified"),
+            PlantedFlag("R038", uscc_of["Y"], False,
+                        "bidder Y's one bid disqualified: under min_bids = 2"),
+        ]
+    for index, code in sorted(plan.ocds.items()):
+        if code == "single_bid":
+            found += [PlantedFlag(flag, ocid(index), True, "公开招标 with a single bid")
+                      for flag in ("R018", "OT01")]
+        elif code == "short_bidding_period":
+            days = data.tender("ocds", index).bidding_days
+            found += [PlantedFlag(flag, ocid(index), True, f"公开招标 open for {days} days")
+                      for flag in ("R003", "CN01")]
+    for index in sorted(plan.power):
+        found.append(PlantedFlag("AP03", data.power_item(index).code, True,
+                                 "承诺办结时限 30个工作日 over 法定办结时限 20个工作日"))
+    for index in sorted(plan.flag_items):
+        found.append(PlantedFlag("AP03", data.power_item(index).code, False,
+                                 "承诺办结时限 equal to 法定办结时限: 20个工作日"))
+    for index, code in sorted(plan.approvals.items()):
+        if code == "overdue":
+            found.append(PlantedFlag("AP01", data.approval_case(index).number, True,
+                                     "finished 2–6 working days past its promised limit"))
+    for index, code in sorted(plan.flag_cases.items()):
+        number = data.approval_case(index).number
+        found += {
+            "on_promised_deadline": [PlantedFlag(
+                "AP01", number, False, "finished on the last day of its promised limit")],
+            "past_statutory_deadline": [
+                PlantedFlag("AP02", number, True,
+                            "finished 3 working days past the statutory limit"),
+                PlantedFlag("AP01", number, True, "finished past its promised limit")],
+            "on_statutory_deadline": [
+                PlantedFlag("AP02", number, False,
+                            "finished on the last day of the statutory limit"),
+                PlantedFlag("AP01", number, True, "finished past its promised limit")],
+        }[code]
     return found

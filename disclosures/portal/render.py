@@ -186,6 +186,7 @@ def award_content(tender: Tender, correction_of: str = "") -> str:
             manager = tender.manager
             holder = f"{manager.name},身份证号:{manager.id_card},联系电话:{manager.mobile}"
         rows.append(_pair_row(role, holder))
+    rows.append(_pair_row("招标公告发布时间:", f"{tender.notice_date:%Y-%m-%d %H:%M}"))
     rows.append(_pair_row("公告发布日期:", epoint_date(tender)))
     remark = "/"
     if correction_of:
@@ -560,6 +561,15 @@ def ocds_release(data: PortalData, index: int) -> dict[str, Any]:
                 tenderers.append(party(member.name, member.uscc, "tenderer"))
         tender_section["numberOfTenderers"] = len(tender.bids)
         tender_section["tenderers"] = tenderers
+        # The bid extension's bids.details: every bid with its price and evaluation status
+        # (the winner's tenderers are its suppliers, with the identifiers printed for them).
+        release["bids"] = {"details": [{
+            "id": f"{release_ocid}-bid-{rank}",
+            "status": "disqualified" if bid.disqualified else "valid",
+            "value": _money(bid.price or Decimal(0)),
+            "tenderers": [dict(s) for s in suppliers] if rank == 1 else [
+                party(m.name, m.uscc, "tenderer") for m in bid.members],
+        } for rank, bid in enumerate(tender.bids, 1)]}
         release["awards"] = [{
             "id": f"{release_ocid}-award-1",
             "title": tender.project,
