@@ -671,8 +671,9 @@ def _candidate_notice(
                 "lot": lot,
                 "amount": price.amount,
                 "currency": price.currency,
-                # bids has no rate column: a 下浮率 stays readable here, as published.
                 "amount_text": price.text,
+                # A 下浮率 is a rate, never an amount: it has its own column.
+                "discount_rate": price.rate.quantize(_RATE_PLACES) if price.rate else None,
                 "rank": candidate.rank,
                 "disqualified": candidate.disqualified,
             }
@@ -847,6 +848,7 @@ def _ocds_release(
                 "amount": amount,
                 "currency": currency.upper() if currency and amount is not None else None,
                 "amount_text": None,
+                "discount_rate": None,
                 "rank": None,
                 "disqualified": bid.get("status") == "disqualified",
             }

@@ -223,6 +223,7 @@ CREATE TABLE IF NOT EXISTS bids (
     amount DECIMAL(18, 2),
     currency VARCHAR,
     amount_text VARCHAR,
+    discount_rate DECIMAL(9, 4),
     rank INTEGER,
     disqualified BOOLEAN,
     source VARCHAR NOT NULL,
@@ -230,6 +231,8 @@ CREATE TABLE IF NOT EXISTS bids (
     document_sha256 VARCHAR,
     PRIMARY KEY (bid_id, version)
 );
+-- Databases made before bids had a rate column get it here (CREATE TABLE IF NOT EXISTS skips them).
+ALTER TABLE bids ADD COLUMN IF NOT EXISTS discount_rate DECIMAL(9, 4);
 COMMENT ON TABLE bids IS 'Bids and candidates (中标候选人) where a notice publishes them.';
 COMMENT ON COLUMN bids.bid_id IS 'Stable id: tender_id + lot + bidder.';
 COMMENT ON COLUMN bids.version IS 'Version number of this record, from 1.';
@@ -238,6 +241,7 @@ COMMENT ON COLUMN bids.content_hash IS 'sha256 of the record''s fields.';
 COMMENT ON COLUMN bids.first_run IS 'Run that stored this version.';
 COMMENT ON COLUMN bids.tender_id IS 'The tender (tenders.tender_id).';
 COMMENT ON COLUMN bids.bidder_id IS 'The bidder (organisations.org_id).';
+COMMENT ON COLUMN bids.discount_rate IS 'Discount rate (下浮率) bid, as a fraction (0.085 for 8.5%), where a candidate notice publishes a rate instead of a price; never an amount.';
 COMMENT ON COLUMN bids.lot IS 'Lot or section, if any.';
 COMMENT ON COLUMN bids.amount IS 'Bid price in currency units, where published.';
 COMMENT ON COLUMN bids.currency IS 'ISO 4217 currency code.';
