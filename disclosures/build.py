@@ -19,6 +19,7 @@ from pathlib import Path
 
 import disclosures
 from disclosures import feeds
+from disclosures.store import DatabaseLocked
 
 # pelicanconf.py sits at the repository root, beside the disclosures package.
 PELICANCONF = Path(disclosures.__file__).resolve().parent.parent / "pelicanconf.py"
@@ -65,6 +66,9 @@ def build_site(
         missing = [name for name in REQUIRED if not (target / name).is_file()]
         if missing:
             raise BuildError(f"the build is missing {', '.join(missing)}")
+    except DatabaseLocked:
+        shutil.rmtree(target, ignore_errors=True)
+        raise  # its message already says what to do
     except Exception as error:
         shutil.rmtree(target, ignore_errors=True)
         reason = error if isinstance(error, BuildError) else f"{type(error).__name__}: {error}"

@@ -42,6 +42,12 @@ class SunlitGroup(click.Group):
             raise click.ClickException(str(error)) from None
         except FileNotFoundError as error:
             raise click.ClickException(str(error)) from None
+        except RuntimeError as error:
+            from disclosures.build import BuildError
+
+            if isinstance(error, BuildError):  # already says what failed and what is unchanged
+                raise click.ClickException(str(error)) from None
+            raise
 
 
 @click.group(cls=SunlitGroup)
