@@ -325,6 +325,7 @@ class FlagPlant:
     bidding_days: int  # calendar days from the tender notice to the bid deadline
     decision_days: int  # calendar days from the bid deadline to the award
     flags: tuple[tuple[str, bool, str], ...]  # (flag code, positive, what makes it so)
+    method: str = "公开招标"
 
 
 FLAG_PLANTS: tuple[FlagPlant, ...] = (
@@ -339,7 +340,8 @@ FLAG_PLANTS: tuple[FlagPlant, ...] = (
         ("R003", False, "bidding period of exactly 15 days"),
         ("CN01", True, "公开招标 with a bidding period of 15 days, under the legal 20"))),
     FlagPlant("sole_valid_bid", "P", "", "服务", "all_but_winner_disqualified", 25, 5, (
-        ("R035", True, "both other bids disqualified"),)),
+        ("R035", True, "both other bids disqualified"),
+        ("OT02", True, "邀请招标: invited, not open")), "邀请招标"),
     FlagPlant("lowest_bid_disqualified", "P", "", "货物", "lowest_disqualified", 25, 5, (
         ("R036", True, "the lowest bid, 5% under the winner's, disqualified"),)),
     FlagPlant("near_close_second_bid", "Q", "Q", "工程", "gap:0.035", 25, 3, (
@@ -357,7 +359,8 @@ FLAG_PLANTS: tuple[FlagPlant, ...] = (
         ("R036", False, "a disqualified bid 0.01 元 above the lowest valid bid"),)),
     FlagPlant("two_bids", "", "", "货物", "two_bids", 25, 5, (
         ("R018", False, "公开招标 with two bids"),
-        ("OT01", False, "two bidders"))),
+        ("OT01", False, "two bidders"),
+        ("OT02", False, "公开招标"))),
 )
 
 # Organisations that exist only in the plants, so their counts are exactly the planted ones:
@@ -686,7 +689,7 @@ class PortalData:
         notice = datetime.combine(deadline.date() - timedelta(days=plant.bidding_days),
                                   time(10, 0))
         return replace(
-            tender, buyer=buyer, category=plant.category, method="公开招标",
+            tender, buyer=buyer, category=plant.category, method=plant.method,
             budget=(price * Decimal("1.25")).quantize(CENT),
             bids=self._planted_bids(rng, plant, price, tender.index),
             notice_date=notice, bid_deadline=deadline, candidate_date=tender.award_date)
