@@ -23,7 +23,6 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Final
 
-import chinese_calendar
 import duckdb
 import pyarrow as pa
 from chinese_calendar import constants as _calendar_constants
@@ -62,7 +61,14 @@ def is_workday(day: date | datetime) -> bool:
     """True on a working day, including a make-up working day (调休) on a weekend."""
     day = _as_date(day)
     _check(day)
-    return bool(chinese_calendar.is_workday(day))
+    return _is_workday(day)
+
+
+def _is_workday(day: date) -> bool:
+    # The package's tables read directly: its is_workday() re-scans them on every call.
+    if day in _calendar_constants.workdays:
+        return True
+    return day.weekday() < 5 and day not in _calendar_constants.holidays
 
 
 def working_days_between(start: date | datetime, end: date | datetime) -> int:
@@ -75,7 +81,7 @@ def working_days_between(start: date | datetime, end: date | datetime) -> int:
     return sum(
         1
         for offset in range(1, (end - start).days + 1)
-        if chinese_calendar.is_workday(start + timedelta(days=offset))
+        if _is_workday(start + timedelta(days=offset))
     )
 
 
@@ -94,7 +100,7 @@ def add_working_days(start: date | datetime, days: int) -> date:
     while remaining:
         day += timedelta(days=1)
         _check(day)
-        if chinese_calendar.is_workday(day):
+        if _is_workday(day):
             remaining -= 1
     return day
 
@@ -121,13 +127,14 @@ def deadline(start: date | datetime, limit_value: int, unit: str) -> date:
     raise ValueError(f"unknown time-limit unit {unit!r}; expected one of {UNITS}")
 
 
-@cache  # about a second of work, the same for the life of the process
+@cache  # the same for the life of the process
 def calendar_table() -> pa.Table:
     """Every day of the known years with its working-day status, as an Arrow table."""
     first, last = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    workday = [bool(chinese_calendar.is_workday(d)) for d in days]
-    details = [chinese_calendar.get_holiday_detail(d) for d in days]
+    holidays = _calendar_constants.holidays
+    workday = [_is_workday(d) for d in days]
+    details = [(not w, holidays.get(d)) for w, d in zip(workday, days, strict=True)]
     seq: list[int] = []
     running = 0
     for flag in workday:
