@@ -362,6 +362,8 @@ class SearchRows:
     organisations: list[Row]
     list_items: list[Row]
     approval_items: list[Row]
+    awards: list[Row] = field(default_factory=list)  # one per award, found by supplier
+    flags: list[Row] = field(default_factory=list)  # one per red-flag hit
 
 
 def read_search_rows(con: duckdb.DuckDBPyConnection) -> SearchRows:
@@ -414,6 +416,37 @@ def read_search_rows(con: duckdb.DuckDBPyConnection) -> SearchRows:
                    max(accepted_at) AS last_accepted_at
             FROM current_approval_cases WHERE item_code IS NOT NULL
             GROUP BY item_code ORDER BY item_code
+            """,
+        ),
+        awards=_rows(
+            con,
+            """
+            SELECT a.award_id, a.tender_id, a.lot, a.amount, a.award_date,
+                   coalesce(o.name, a.supplier_id) AS supplier_name, o.uscc AS supplier_uscc,
+                   t.title, t.notice_no, t.region, t.published_at, b.name AS buyer_name
+            FROM current_awards a
+            JOIN current_tenders t ON t.tender_id = a.tender_id
+            LEFT JOIN current_organisations o ON o.org_id = a.supplier_id
+            LEFT JOIN current_organisations b ON b.org_id = t.buyer_id
+            ORDER BY a.award_id
+            """,
+        ),
+        flags=_rows(
+            con,
+            """
+            SELECT h.flag_code, d.title_zh, d.title_en, h.record_kind, h.record_id,
+                   h.tender_id, t.title AS tender_title, t.region, t.published_at,
+                   coalesce(b.name, bo.name) AS buyer_name, s.name AS supplier_name,
+                   json_extract_string(h.evidence, '$.item_code') AS item_code,
+                   row_number() OVER (ORDER BY h.flag_code, h.record_kind, h.record_id)
+                       AS hit_no
+            FROM flag_hits h
+            JOIN flag_definitions d ON d.code = h.flag_code
+            LEFT JOIN current_tenders t ON t.tender_id = h.tender_id
+            LEFT JOIN current_organisations b ON b.org_id = h.buyer_id
+            LEFT JOIN current_organisations bo ON bo.org_id = t.buyer_id
+            LEFT JOIN current_organisations s ON s.org_id = h.supplier_id
+            ORDER BY hit_no
             """,
         ),
     )

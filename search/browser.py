@@ -62,6 +62,10 @@ def _record(document: SearchDocument, site_root: str) -> dict[str, Any]:
     filters = {"type": [document.kind_label]}
     if document.year:
         filters["year"] = [document.year]
+    if document.region:
+        filters["region"] = [document.region]
+    if document.department:
+        filters["department"] = [document.department]
     return {
         "url": f"{site_root}/{document.url}",
         "content": document.body,

@@ -1,0 +1,111 @@
+"""The text analyser for Chinese records: CJK unigrams and bigrams, words for everything else.
+
+A reader types part of a name — 恒泰 for 宜昌恒泰建设工程有限公司 — and expects every record
+that contains it. A dictionary word segmenter (jieba's analyser for Whoosh, Pagefind's) cuts a
+name where its dictionary says, so a fragment that straddles a cut, or a rare name it has never
+seen, is not found. Overlapping bigrams find any fragment of two characters or more with no
+dictionary; no maintained library offers that for Whoosh
+(its `NgramTokenizer` n-grams Latin words too and loses word boundaries), so it is written here.
+
+Text is NFKC-normalised first, so full-width letters and digits (ＡＢＣ１２３) match their ASCII
+forms. Latin words and digits are cut by Whoosh's standard word pattern and lowercased by its
+LowercaseFilter.
+
+A CJK run yields each adjacent pair (a lone character yields itself), at index and at query
+time alike, so a query of n characters is n-1 bigrams that a phrase query keeps in order. Unigrams
+are not indexed: they would double the postings, and Whoosh writes every posting in Python. A
+one-character query is run as a prefix query over the bigrams instead (`search.whoosh_engine`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh.analysis import Analyzer, LowercaseFilter, Token, Tokenizer
+
+_CJK = (
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"  # Han
+    "\u3040-\u30ff"  # kana
+    "\uac00-\ud7af"  # Hangul syllables
+)
+# Whoosh's standard word pattern (\w+(\.?\w+)*), minus the CJK characters handled above.
+_WORD = rf"[^\W{_CJK}]+(?:\.?[^\W{_CJK}]+)*"
+_RUN = re.compile(rf"([{_CJK}]+)|({_WORD})", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """NFKC: full-width forms become ASCII, compatibility ideographs their usual form."""
+    return unicodedata.normalize("NFKC", text)
+
+
+class CjkBigramTokenizer(Tokenizer):  # type: ignore[misc]
+    """CJK runs as overlapping bigrams (a lone character as itself); other words whole."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CjkBigramTokenizer)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        text = normalise(value)
+        if not tokenize:
+            token.original = token.text = text
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        pos = start_pos
+        for match in _RUN.finditer(text):
+            cjk, word = match.group(1), match.group(2)
+            if word:
+                yield from self._emit(token, word, pos, match.start(), match.end(),
+                                      positions, chars, start_char)
+                pos += 1
+                continue
+            start = match.start()
+            for i, char in enumerate(cjk):
+                pair = cjk[i:i + 2]
+                if len(pair) == 2:
+                    yield from self._emit(token, pair, pos + i, start + i, start + i + 2,
+                                          positions, chars, start_char)
+                if len(cjk) == 1:
+                    yield from self._emit(token, char, pos + i, start + i, start + i + 1,
+                                          positions, chars, start_char)
+            pos += max(len(cjk) - 1, 1)
+
+    @staticmethod
+    def _emit(token: Token, text: str, pos: int, start: int, end: int, positions: bool,
+              chars: bool, start_char: int) -> Iterator[Token]:
+        token.text = text
+        token.boost = 1.0
+        token.stopped = False
+        if positions:
+            token.pos = pos
+        if chars:
+            token.startchar, token.endchar = start_char + start, start_char + end
+        yield token
+
+
+def sunlit_analyzer() -> Analyzer:
+    """The analyser of every text field: CJK bigrams, lowercase Latin words and digits."""
+    return CjkBigramTokenizer() | LowercaseFilter()

@@ -1,0 +1,226 @@
+"""The command line's search engine: a Whoosh index in a directory (default `data/search/`).
+
+Beside Whoosh's own files the directory holds `doc-hashes.json` (document key → digest of what
+was indexed), so an update after a collect rewrites only the documents that changed, and
+`names.txt`, the organisation names spelling suggestions are drawn from. Whoosh's own spelling
+corrector works term by term, and a Chinese name's terms are bigrams, so suggestions compare
+whole names instead (difflib, over names only, and only when a query finds nothing).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.qparser import FieldAliasPlugin, MultifieldParser
+from whoosh.writing import SegmentWriter
+
+from search.analysis import normalise, sunlit_analyzer
+from search.documents import KIND_LABELS, SearchDocument
+from search.engine import Hit, Results, UpdateReport, document_hash
+
+HASHES = "doc-hashes.json"
+NAMES = "names.txt"
+WRITER_MEMORY_MB = 256  # Whoosh's default is 128; a larger pool means fewer segment merges
+
+
+def _text(boost: float = 1.0, stored: bool = False) -> TEXT:
+    # A query word that analyses into several bigrams must keep them in order and adjacent.
+    return TEXT(analyzer=sunlit_analyzer(), stored=stored, field_boost=boost,
+                multitoken_query="phrase")
+
+
+def schema() -> Schema:
+    return Schema(
+        key=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        record_id=STORED(),
+        url=STORED(),
+        title=_text(boost=3.0, stored=True),
+        exact=KEYWORD(commas=True),  # normalised title and code: an exact one comes first
+        body=_text(),
+        buyer=_text(),
+        supplier=_text(),
+        department=_text(),
+        region=_text(),
+        code=_text(),  # also in body; a field of its own for `code:HBCG2025*`
+        year=ID(),
+        date=ID(stored=True),  # YYYY-MM-DD: ranges compare as text
+        amount=NUMERIC(float, bits=64),
+        amount_text=STORED(),
+    )
+
+
+def _exact(text: str) -> str:
+    return "".join(normalise(text).lower().replace(",", " ").split())
+
+
+# Kinds whose code is their own (an award or a flag only repeats its tender's).
+_OWN_CODE = {"tender", "organisation", "list_item", "approval_item"}
+_CJK_CHAR = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]$")
+
+
+def _fields(document: SearchDocument) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "key": document.key, "kind": document.kind, "record_id": document.record_id,
+        "url": document.url, "title": document.title,
+        "exact": ",".join(filter(None, [
+            _exact(document.title), _exact(document.code) if document.kind in _OWN_CODE else ""])),
+        "body": document.body, "buyer": document.buyer, "supplier": document.supplier,
+        "department": document.department, "region": document.region, "code": document.code,
+        "year": document.year, "date": document.date, "amount_text": document.amount,
+    }
+    if document.amount_value is not None:
+        fields["amount"] = float(document.amount_value)
+    return fields
+
+
+class WhooshEngine:
+    """A `search.engine.SearchEngine` on a Whoosh index in `directory`."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._names: list[str] | None = None
+
+    def exists(self) -> bool:
+        return whoosh_index.exists_in(str(self.directory))
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _writer(self, ix: whoosh_index.Index) -> SegmentWriter:
+        return ix.writer(limitmb=WRITER_MEMORY_MB)
+
+    def rebuild(self, documents: Iterable[SearchDocument]) -> UpdateReport:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ix = whoosh_index.create_in(str(self.directory), schema())
+        hashes: dict[str, str] = {}
+        names: set[str] = set()
+        writer = self._writer(ix)
+        for document in documents:
+            hashes[document.key] = document_hash(document)
+            writer.add_document(**_fields(document))
+            names.update(_names_of(document))
+        writer.commit()
+        self._save(hashes, names)
+        return UpdateReport(added=len(hashes), changed=0, removed=0, unchanged=0, rebuilt=True)
+
+    def update(self, documents: Iterable[SearchDocument]) -> UpdateReport:
+        if not self.exists():
+            return self.rebuild(documents)
+        old = self._hashes()
+        new: dict[str, str] = {}
+        names: set[str] = set()
+        added = changed = 0
+        ix = whoosh_index.open_dir(str(self.directory))
+        writer = self._writer(ix)
+        try:
+            for document in documents:
+                digest = document_hash(document)
+                new[document.key] = digest
+                names.update(_names_of(document))
+                previous = old.get(document.key)
+                if previous == digest:
+                    continue
+                if previous is None:
+                    added += 1
+                    writer.add_document(**_fields(document))
+                else:
+                    changed += 1
+                    writer.update_document(**_fields(document))
+            gone = old.keys() - new.keys()
+            for key in gone:
+                writer.delete_by_term("key", key)
+        except BaseException:
+            writer.cancel()
+            raise
+        if added or changed or gone:
+            writer.commit()
+        else:
+            writer.cancel()
+        self._save(new, names)
+        return UpdateReport(added=added, changed=changed, removed=len(gone),
+                            unchanged=len(new) - added - changed, rebuilt=False)
+
+    def _hashes(self) -> dict[str, str]:
+        path = self.directory / HASHES
+        if not path.exists():
+            return {}
+        loaded: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+        return loaded
+
+    def _save(self, hashes: dict[str, str], names: set[str]) -> None:
+        _write_atomically(self.directory / HASHES, json.dumps(hashes, ensure_ascii=False))
+        _write_atomically(self.directory / NAMES, "\n".join(sorted(names)) + "\n")
+        self._names = None
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def search(self, query: str, *, kinds: Sequence[str] = (),
+               fields: Mapping[str, str] | None = None, limit: int = 20) -> Results:
+        ix = whoosh_index.open_dir(str(self.directory))
+        text = normalise(query).strip()
+        parser = MultifieldParser(["title", "body"], ix.schema)
+        parser.add_plugin(FieldAliasPlugin({
+            "kind": ["type", "类型"], "buyer": ["采购人"], "supplier": ["中标人", "供应商"],
+            "department": ["部门"], "region": ["地区"], "code": ["编号"],
+        }))
+        parts: list[wq.Query] = []
+        if text:
+            # Unigrams are not indexed: one character is the start of some bigram.
+            main = parser.parse(f"{text}*" if _CJK_CHAR.match(text) else text)
+            parts.append(wq.AndMaybe(main, wq.Term("exact", _exact(text), boost=5.0)))
+        for name, value in (fields or {}).items():
+            parts.append(parser.parse(f'{name}:"{normalise(value)}"'
+                                      if not value.startswith(("[", "{")) else f"{name}:{value}"))
+        if kinds:
+            parts.append(wq.Or([wq.Term("kind", k) for k in _kinds(kinds)]))
+        if not parts:
+            return Results(query=query, total=0, hits=[])
+        combined = parts[0] if len(parts) == 1 else wq.And(parts)
+        with ix.searcher() as searcher:
+            found = searcher.search(combined, limit=limit)
+            hits = [
+                Hit(key=h["key"], kind=h["kind"], record_id=h["record_id"], url=h["url"],
+                    title=h["title"], date=h.get("date", ""), amount=h.get("amount_text", ""),
+                    score=float(h.score or 0.0))
+                for h in found
+            ]
+            total = len(found)
+        suggestions = self.suggest(text) if not hits and text else []
+        return Results(query=query, total=total, hits=hits, suggestions=suggestions)
+
+    def suggest(self, text: str, count: int = 3) -> list[str]:
+        """Organisation names close to `text`, for a misspelt name."""
+        if self._names is None:
+            path = self.directory / NAMES
+            self._names = path.read_text(encoding="utf-8").split("\n") if path.exists() else []
+        words = text.split()
+        if len(words) != 1:
+            return []
+        return difflib.get_close_matches(words[0], self._names, n=count, cutoff=0.6)
+
+
+def _kinds(kinds: Sequence[str]) -> Iterator[str]:
+    by_label = {label: kind for kind, label in KIND_LABELS.items()}
+    for kind in kinds:
+        yield by_label.get(kind, kind)
+
+
+def _names_of(document: SearchDocument) -> list[str]:
+    if document.kind != "organisation":
+        return []
+    return [document.title]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
