@@ -213,17 +213,16 @@ class SunlitPagesGenerator(Generator):
         self._write_lists(writer, per_page)
         self._write_approvals(writer)
         self._write(writer, "search/", "search")
-        feeds.write_award_feeds(
-            data.feed_awards,
-            Path(self.output_path),
-            feeds.FeedInfo(site_url=self.settings.get("SITEURL", "")),
-        )
         if self.search_rows is not None:
             write_browser_index(
                 search_documents(self.search_rows),
                 Path(self.output_path) / "pagefind",
                 site_root=site_root(self.settings.get("SITEURL", "")),
             )
+
+    def _feeds(self, kind: str, record_id: str = "") -> list[feeds.FeedLink]:
+        """The feeds a page links (written by the sunlit_feeds plugin)."""
+        return feeds.feeds_for(kind, record_id, self.context.get(feeds.CONTEXT_KEY))
 
     def _write_tenders(self, writer: Writer, per_page: int) -> None:
         data = self.data
@@ -254,6 +253,7 @@ class SunlitPagesGenerator(Generator):
                 org=org,
                 tenders=data.tenders_by_buyer.get(org_id, []),
                 awards=data.awards_by_supplier.get(org_id, []),
+                page_feeds=self._feeds("organisation", org_id),
             )
 
     def _write_lists(self, writer: Writer, per_page: int) -> None:
@@ -270,14 +270,15 @@ class SunlitPagesGenerator(Generator):
             folder = folders[kind]
             for page in paginate(items, per_page, folder):
                 self._write(writer, page.path, "list_kind", kind=kind, page=page,
-                            total=len(items))
+                            total=len(items), page_feeds=self._feeds("list_kind", kind))
         for item in self.data.list_items:
             self._write(writer, publish.url_path("list_item", item["item_id"]), "list_item",
                         item=item)
 
     def _write_approvals(self, writer: Writer) -> None:
         data = self.data
-        self._write(writer, "approvals/", "approvals", items=data.approval_items)
+        self._write(writer, "approvals/", "approvals", items=data.approval_items,
+                    page_feeds=self._feeds("approvals"))
         for item in data.approval_items:
             self._write(
                 writer,
@@ -285,6 +286,7 @@ class SunlitPagesGenerator(Generator):
                 "approval_item",
                 item=item,
                 cases=data.cases_by_item.get(item["item_code"], []),
+                page_feeds=self._feeds("approval_item", item["item_code"]),
             )
 
 

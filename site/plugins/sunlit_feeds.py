@@ -1,0 +1,62 @@
+"""Pelican plugin: every Atom and RSS feed of the site, their OPML lists and the /feeds/ page.
+
+The generator reads the feeds' rows through `disclosures.feeds.read_feeds` in
+`generate_context()` (one query per family of feeds) and puts a `FeedIndex` in the shared context
+under `feeds.CONTEXT_KEY`, so the pages plugin can ask which feeds a page links
+(`feeds.feeds_for(kind, record_id, index)`). `generate_output()` writes the feeds, reusing those
+unchanged since the previous build, then the OPML files and the feeds directory page.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+from pelican.generators import Generator
+from pelican.writers import Writer
+
+from disclosures import feeds, publish
+
+log = logging.getLogger(__name__)
+
+
+class SunlitFeedsGenerator(Generator):
+    """Writes /feeds/: the feeds, `<kind>.opml`, `all.opml` and the directory page."""
+
+    feeds: list[feeds.Feed]
+
+    def generate_context(self) -> None:
+        with publish.open_reader(Path(self.settings["SUNLIT_DB"])) as con:
+            self.feeds = feeds.read_feeds(con)
+        self.context[feeds.CONTEXT_KEY] = feeds.FeedIndex.of(self.feeds)
+
+    def generate_output(self, writer: Writer) -> None:
+        output = Path(self.output_path)
+        info = feeds.FeedInfo(site_url=self.settings.get("SITEURL", ""))
+        previous = self.settings.get("SUNLIT_PREVIOUS_BUILD") or feeds.previous_build(output)
+        stats = feeds.write_feeds(self.feeds, output, info, Path(previous) if previous else None)
+        log.info("feeds: %d written, %d unchanged and linked from the previous build",
+                 stats.rendered, stats.reused)
+        feeds.write_opml(self.feeds, output, info)
+        page_context = {
+            key: self.context[key]
+            for key in ("SITENAME", "SITESUBTITLE", "SITEURL", "DEFAULT_LANG", "localsiteurl")
+            if key in self.context
+        }
+        groups = [
+            {"kind": kind, "title": feeds.KIND_TITLES[kind], "opml": f"feeds/{kind}.opml",
+             "links": links}
+            for kind, links in feeds.group_links(self.feeds).items()
+        ]
+        writer.write_file("feeds/index.html", self.get_template("feeds"), page_context,
+                          page_path="feeds/", groups=groups, all_opml="feeds/all.opml")
+
+
+def get_generators(pelican: Any) -> type[Generator]:
+    return SunlitFeedsGenerator
+
+
+def register() -> None:
+    signals.get_generators.connect(get_generators)
