@@ -123,6 +123,7 @@ def _crawl(
             runs.append(run)
         with _progress(runs, console):
             process.start()
+        writer.flush_candidate_tenders()
         writer.flush_organisations()
         for run in runs:
             store.finish_run(

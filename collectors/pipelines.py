@@ -234,6 +234,9 @@ class LoadPipeline:
             by_table: dict[str, list[dict[str, Any]]] = {}
             for accepted in batch:
                 for table, rows in accepted.records.items():
+                    if table == "tenders" and accepted.item.kind == "candidate_notice":
+                        run.writer.defer_candidate_tenders(rows, run)
+                        continue
                     by_table.setdefault(table, []).extend(rows)
             primaries = {PRIMARY_TABLE.get(a.item.kind) for a in batch}
             for table in sorted(by_table, key=_table_rank):

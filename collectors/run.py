@@ -97,6 +97,8 @@ class Writer:
         self._organisations: list[dict[str, Any]] = []
         self.organisation_counts = store.UpsertCounts()
         self._rejects: dict[str, dict[str, Any]] = {}
+        # Tenders seen only through candidate notices, with the run to count them in.
+        self._candidate_tenders: dict[str, tuple[dict[str, Any], SourceRun]] = {}
 
     def archive(self, body: bytes) -> tuple[str, str]:
         """Store a body gzip-compressed under its sha256; return (sha256, path in archive).
@@ -160,6 +162,39 @@ class Writer:
         counts = store.upsert_records(self.con, "organisations", merged, self.run_id)
         self.organisation_counts += counts
         return counts
+
+    def defer_candidate_tenders(self, rows: list[dict[str, Any]], run: SourceRun) -> None:
+        """Hold the tender rows of candidate notices until every source has been collected.
+
+        A candidate notice (中标候选人公示) and the result notice of the same section are one
+        tender (see disclosures.records.SECTION_KEYED_FORMATS), often from two sources. Were
+        both written, each collect would flip the tender between the two notices' versions.
+        The result notice knows more (the award), so it wins: a candidate notice's tender row
+        is written only while the tender has no award.
+        """
+        for row in rows:
+            self._candidate_tenders[row["tender_id"]] = (row, run)
+
+    def flush_candidate_tenders(self) -> None:
+        if not self._candidate_tenders:
+            return
+        keys = list(self._candidate_tenders)
+        awarded = {
+            str(k) for (k,) in self.con.execute(
+                "SELECT DISTINCT tender_id FROM awards WHERE is_current "
+                "AND tender_id IN (SELECT unnest(?))", [keys],
+            ).fetchall()
+        }
+        by_run: dict[int, tuple[SourceRun, list[dict[str, Any]]]] = {}
+        for key, (row, run) in sorted(self._candidate_tenders.items()):
+            if key in awarded:
+                # Its tender is stored, from the result notice: nothing new to write.
+                run.counts.upserts.unchanged += 1
+                continue
+            by_run.setdefault(id(run), (run, []))[1].append(row)
+        self._candidate_tenders.clear()
+        for run, rows in by_run.values():
+            run.counts.upserts += store.upsert_records(self.con, "tenders", rows, self.run_id)
 
     def stored_hashes(self, table: str, keys: list[str]) -> set[tuple[str, str]]:
         """(key, content_hash) of every stored version, current or not, of these keys."""

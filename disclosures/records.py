@@ -350,6 +350,9 @@ _TENDER_SENTENCE = re.compile(
     r"(?:[，,]\s*(\d{4}年\d{1,2}月\d{1,2}日(?:\s*\d{1,2}[时:：]\d{2}分?)?)[^，,。；;]{0,40}?开标)?"
 )
 _DAYS = re.compile(r"^(\d{1,5})\s*(?:个)?(?:日历天|自然日|天|日)?[。.]?$")
+# Formats whose section codes (标段编号) are unique per trading centre and shared by the
+# candidate and the result notice of a section: their tenders are keyed by that code.
+SECTION_KEYED_FORMATS = frozenset({"epoint"})
 
 
 def method_code(text: str | None) -> str | None:
@@ -478,7 +481,16 @@ def _notice_tender(
     fields = notice_fields(html)
     values, codes = _notice_values(fields, synonyms, records)
     notice_no = _first(values, "notice_no")
-    tender = ids.tender_id(prov.source, notice_no, _text(payload.get("notice_id")))
+    section = _first(values, "lot")
+    if payload.get("source_format") in SECTION_KEYED_FORMATS and section:
+        # Epoint result notices carry no 项目编号, only the 标段(包)编号 the trading centre gave
+        # the section; its candidate notice (中标候选人公示) carries the same code. Keyed by
+        # format + section code, both notices are one tender even when a portal lists them as
+        # two sources, and the id does not depend on the portal's infoid.
+        tender = ids.tender_id(str(payload["source_format"]), section, None)
+        notice_no = notice_no or section
+    else:
+        tender = ids.tender_id(prov.source, notice_no, _text(payload.get("notice_id")))
     if tender is None:
         raise Rejected("missing_field", "neither a notice number (项目编号) nor a notice id")
     region = _text(payload.get("region"))

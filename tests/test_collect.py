@@ -105,6 +105,21 @@ def test_the_correction_is_version_two_of_its_tender(sample_twice) -> None:
     assert "更正" in rows[1][3]
 
 
+def test_candidate_and_result_notices_of_a_section_share_one_tender(sample_twice) -> None:
+    collected = sample_twice["first"]
+    # Every candidate notice's section has its result notice too (the portal publishes both).
+    linked = collected.query(
+        "SELECT count(DISTINCT b.tender_id), count(DISTINCT a.tender_id) FROM bids b "
+        "LEFT JOIN awards a ON a.tender_id = b.tender_id AND a.is_current "
+        "WHERE b.source = 'sample-epoint-candidates' AND b.is_current")
+    assert linked == [(PORTAL_SIZE // 2, PORTAL_SIZE // 2)]
+    # The tender row is the result notice's: it knows the award; no second version is made.
+    sources = collected.query(
+        "SELECT DISTINCT t.source FROM tenders t JOIN bids b USING (tender_id) "
+        "WHERE b.source = 'sample-epoint-candidates'")
+    assert sources == [("sample-epoint-awards",)]
+
+
 def test_every_document_is_archived_compressed_under_its_sha256(sample_twice) -> None:
     import gzip
     import hashlib

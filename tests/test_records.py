@@ -81,7 +81,9 @@ def test_first_yichang_award_pinned() -> None:
     records = build_records("award_notice", _epoint("award_notices_api.json")[0], PROV)
     (tender,) = records["tenders"]
     (award,) = records["awards"]
-    assert tender["tender_id"] == "yichang:753db113-f948-45ed-8e44-9584be8789d2"  # infoid
+    # No 项目编号: keyed by the section code its candidate notice carries too, not the infoid.
+    assert tender["tender_id"] == "epoint:XSA070002-202402-01(2)"
+    assert tender["notice_no"] == "XSA070002-202402-01(2)"
     assert tender["buyer_id"] == "name:兴山上源水务有限公司"
     assert tender["agency_id"] == "name:世纪杰皓（湖北）项目管理有限公司"
     assert tender["published_at"] == datetime.fromisoformat("2025-03-24T00:00:00+08:00")
