@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bench import collect
+from bench import collect, feeds
 
-BENCHMARKS = {"collect": collect.main}
+BENCHMARKS = {"collect": collect.main, "feeds": feeds.main}
 
 
 def main() -> None:
