@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install browser lint bench clean
+.PHONY: demo test install browser checkers lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,24 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# The site tests validate pages with the Nu HTML Checker (a jar: needs java) and axe-core, both
+# pinned in package.json and installed into node_modules/ (the jar's own Java download is skipped).
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $(NODE_STAMP)
+
+checkers: $(NODE_STAMP)
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "installing Debian's default-jre-headless for the HTML checker"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq default-jre-headless >/dev/null; }
+
 demo: install
 	$(BIN)/sunlit demo
 
-test: install browser
+test: install browser checkers
 	$(BIN)/python -m pytest -q
 
 lint: install
@@ -35,4 +49,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf data output .pytest_cache
+	rm -rf data output .pytest_cache node_modules

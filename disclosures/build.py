@@ -63,6 +63,7 @@ def build_site(
     target.mkdir(parents=True)
     try:
         _run_pelican(db, target, site_url, settings_file or PELICANCONF, search_index)
+        write_sitemap(target, site_url)
         missing = [name for name in REQUIRED if not (target / name).is_file()]
         if missing:
             raise BuildError(f"the build is missing {', '.join(missing)}")
@@ -106,6 +107,31 @@ def _run_pelican(
     if PLUGIN not in pelican.settings["PLUGINS"]:
         raise BuildError(f"the Pelican plugin {PLUGIN!r} did not load (see the log above)")
     pelican.run()
+
+
+def write_sitemap(target: Path, site_url: str) -> None:
+    """Write `sitemap.xml` (every HTML page of the build) and `robots.txt` pointing at it.
+
+    URLs are absolute when the build knows its `site_url`, as the sitemap protocol asks; a build
+    without one lists paths from the site's root.
+    """
+    from xml.sax.saxutils import escape
+
+    base = site_url.rstrip("/")
+    pages = sorted(
+        path.relative_to(target).as_posix()
+        for path in target.rglob("index.html")
+        if path.relative_to(target).parts[0] != "pagefind"
+    )
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for page in pages:
+        location = "/" + page.removesuffix("index.html")
+        lines.append(f"<url><loc>{escape(base + location)}</loc></url>")
+    lines.append("</urlset>")
+    (target / "sitemap.xml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    robots = ["User-agent: *", "Allow: /", f"Sitemap: {base}/sitemap.xml"]
+    (target / "robots.txt").write_text("\n".join(robots) + "\n", encoding="utf-8")
 
 
 def publish_build(target: Path, output: Path) -> Path | None:
