@@ -176,7 +176,7 @@ class WhooshEngine:
         if text:
             # Unigrams are not indexed: one character is the start of some bigram.
             main = parser.parse(f"{text}*" if _CJK_CHAR.match(text) else text)
-            parts.append(wq.AndMaybe(main, wq.Term("exact", _exact(text), boost=5.0)))
+            parts.append(wq.AndMaybe(main, wq.Term("exact", _exact(text), boost=50.0)))
         for name, value in (fields or {}).items():
             parts.append(parser.parse(f'{name}:"{normalise(value)}"'
                                       if not value.startswith(("[", "{")) else f"{name}:{value}"))
