@@ -260,7 +260,8 @@ NOTICE_SYNONYMS: dict[str, str] = {
         "contract_period_days",
     ),
     **dict.fromkeys(
-        ["标段编号", "包号", "标段(包)编号", "标包编号", "包件编号", "分包编号"], "lot"
+        ["标段编号", "包号", "标段(包)编号", "标包编号", "包件编号", "分包编号", "剂型序号", "包"],
+        "lot",
     ),
     **dict.fromkeys(
         ["项目编号", "招标编号", "采购项目编号", "招标项目编号", "采购编号"], "notice_no"
@@ -280,10 +281,13 @@ NOTICE_SYNONYMS: dict[str, str] = {
     **dict.fromkeys(["预算金额", "采购预算", "项目预算", "预算金额(元)"], "budget"),
     # Candidate tables (中标候选人公示).
     **dict.fromkeys(
-        ["中标候选人名称", "候选人名称", "中标候选人", "入围候选人名称", "投标人名称"], "candidate"
+        ["中标候选人名称", "候选人名称", "中标候选人", "入围候选人名称", "投标人名称", "入围单位"],
+        "candidate",
     ),
     **dict.fromkeys(["投标报价", "报价", "投标价格", "投标总价", "入围价"], "bid_amount"),
     **dict.fromkeys(["名次", "排名", "排序", "候选人排序", "中标候选人排序"], "rank"),
+    # A framework's price per unit (82.00元/支): kept as text, never summed as an amount.
+    **dict.fromkeys(["成交单价", "中标单价", "入围单价"], "unit_price"),
 }
 
 # Labels known to carry nothing Sunlit stores (scope prose, quality goals, licences, contacts).
@@ -537,10 +541,61 @@ def _title_method(title: str) -> str | None:
     return code if code != title else None
 
 
+@dataclass
+class _TableAward:
+    supplier: str
+    lot: str | None
+    price: _Field | None
+    unit_price: str | None  # an 入围价 (a framework's unit price): kept as text only
+
+
+def _awards_from_table(
+    grid: list[list[str]], synonyms: Mapping[str, str]
+) -> list[_TableAward]:
+    """Winners of a per-package table (包号 | 中标供应商 | 中标金额), one per row.
+
+    CCGP notices with several packages print the notice total in the prose and each
+    package's supplier and amount in such a table (rowspans already repeated by the
+    extractor); the table is the truth per supplier. A framework's shortlist (入围候选人名称 |
+    入围价 per 剂型) is read the same way, its unit prices kept as text, never as amounts.
+    """
+    if len(grid) < 2:
+        return []
+    header = [_resolve(cell, synonyms) for cell in grid[0]]
+    names = [name for name, _unit in header]
+    supplier = "supplier" if "supplier" in names else "candidate"
+    if supplier not in names or not {"amount", "lot", "bid_amount", "unit_price"} & set(names):
+        return []
+    if supplier == "candidate" and "lot" not in names:
+        return []  # a candidate ranking, not a list of winners
+
+    def cell(row: list[str], name: str) -> str | None:
+        return _text(row[names.index(name)]) if name in names else None
+
+    found = []
+    for row in grid[1:]:
+        if len(row) != len(names) or not cell(row, supplier) or len(set(row)) == 1:
+            continue  # a short row, or a heading spanning the table ("A：甲肝疫苗")
+        amount = cell(row, "amount")
+        unit = header[names.index("amount")][1] if amount else None
+        found.append(_TableAward(
+            supplier=str(cell(row, supplier)),
+            lot=cell(row, "lot"),
+            price=_Field(grid[0][names.index("amount")], amount, unit) if amount else None,
+            unit_price=cell(row, "unit_price") or cell(row, "bid_amount"),
+        ))
+    return found
+
+
 def _award_notice(
     payload: Mapping[str, Any], prov: Provenance, records: Records, synonyms: Mapping[str, str]
 ) -> None:
-    tender, _fields, values, codes, orgs = _notice_tender(payload, prov, records, synonyms)
+    tender, fields, values, codes, orgs = _notice_tender(payload, prov, records, synonyms)
+    for grid in fields.tables:
+        table_awards = _awards_from_table(grid, synonyms)
+        if table_awards:
+            _table_awards(table_awards, tender, records, orgs, prov, values)
+            return
     suppliers = [f for f in values.get("supplier", []) if _text(f.value)]
     if not suppliers:
         raise Rejected("missing_field", "no winner (中标人/成交供应商) in the notice")
@@ -566,6 +621,36 @@ def _award_notice(
                 "tender_id": tender["tender_id"],
                 "supplier_id": supplier_id,
                 "lot": lot,
+                "amount": price.amount,
+                "currency": price.currency or ("CNY" if price.amount is not None else None),
+                "amount_text": price.text,
+                "discount_rate": price.rate.quantize(_RATE_PLACES) if price.rate else None,
+                "contract_period_days": period,
+                "award_date": tender["award_date"],
+            }
+            _finish(records, "awards", row, prov)
+    _finish(records, "tenders", tender, prov)
+    orgs.finish()
+
+
+def _table_awards(
+    found: list[_TableAward], tender: dict[str, Any], records: Records, orgs: _Organisations,
+    prov: Provenance, values: dict[str, list[_Field]],
+) -> None:
+    period = _days(_first(values, "contract_period_days"))
+    for entry in found:
+        price = _price(entry.price, records, strict=True) if entry.price else _Price(
+            text=entry.unit_price
+        )
+        for member in split_consortium(entry.supplier):
+            supplier_id = orgs.add(member)
+            if supplier_id is None:
+                continue
+            row = {
+                "award_id": ids.award_id(tender["tender_id"], entry.lot, supplier_id),
+                "tender_id": tender["tender_id"],
+                "supplier_id": supplier_id,
+                "lot": entry.lot,
                 "amount": price.amount,
                 "currency": price.currency or ("CNY" if price.amount is not None else None),
                 "amount_text": price.text,

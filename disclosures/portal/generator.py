@@ -647,7 +647,11 @@ class PortalData:
         manager = None
         if "personal_id" in defects:
             manager = Person(person_name(rng), make_id_card(rng, region.code), make_mobile(rng))
-        if kind == "ocds" and len(bids) > 1:
+        # Epoint candidate notices share their tender with the result notice (one 标段编号), so
+        # their bids count in R024's population too: spaced alike, the fences hold.
+        priced = all(b.price is not None and b.rate is None for b in bids)
+        priced = priced and "identical_prices" not in defects  # planted: must stay identical
+        if len(bids) > 1 and (kind == "ocds" or (kind == "epoint" and priced)):
             bids = self._spaced(index, bids)
         prefix = rng.choice(names.SECTION_PREFIXES)
         project_code = {
