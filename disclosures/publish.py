@@ -450,3 +450,70 @@ def read_search_rows(con: duckdb.DuckDBPyConnection) -> SearchRows:
             """,
         ),
     )
+
+
+# --- red flags, sources and data: the /flags/, /sources/ and /data/ pages ------------------
+
+
+def read_flag_pages(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Each flag's definition (from `disclosures.flags.pages()`) with every hit it raises."""
+    from disclosures import flags
+
+    hits = _rows(
+        con,
+        """
+        SELECT h.flag_code, h.record_kind, h.record_id, h.tender_id, h.buyer_id, h.supplier_id,
+               h.evidence, t.title AS tender_title, t.published_at,
+               coalesce(b.name, bo.name) AS buyer_name, s.name AS supplier_name
+        FROM flag_hits h
+        LEFT JOIN current_tenders t ON t.tender_id = h.tender_id
+        LEFT JOIN current_organisations b ON b.org_id = h.buyer_id
+        LEFT JOIN current_organisations bo ON bo.org_id = t.buyer_id
+        LEFT JOIN current_organisations s ON s.org_id = h.supplier_id
+        ORDER BY h.flag_code, t.published_at DESC NULLS LAST, h.record_id
+        """,
+    )
+    by_code = _group(hits, "flag_code")
+    return [
+        {**flag, "hits": by_code.get(str(flag["code"]), [])} for flag in flags.pages()
+    ]
+
+
+def read_sources(con: duckdb.DuckDBPyConnection, *, runs_per_source: int = 10) -> list[Row]:
+    """Each source's recent runs and its rejects counted by reason (never the raw payload)."""
+    from disclosures.privacy import mask_personal
+
+    runs = _rows(
+        con,
+        """
+        SELECT * FROM (
+            SELECT run_id, source, started_at, finished_at, status, pages, items, new, changed,
+                   unchanged, rejected, message,
+                   row_number() OVER (PARTITION BY source ORDER BY started_at DESC) AS recent
+            FROM runs
+        ) WHERE recent <= ? ORDER BY source, started_at DESC
+        """,
+        [runs_per_source],
+    )
+    rejects = _rows(
+        con,
+        """
+        SELECT source, reason_code, count(*) AS count, min(reason) AS example,
+               max(rejected_at) AS last_at
+        FROM rejects GROUP BY source, reason_code ORDER BY source, count DESC, reason_code
+        """,
+    )
+    for reject in rejects:  # a reason may quote the rejected text
+        reject["example"] = mask_personal(reject["example"] or "")
+    for run in runs:
+        run["message"] = mask_personal(run["message"] or "")
+    runs_by_source, rejects_by_source = _group(runs, "source"), _group(rejects, "source")
+    return [
+        {
+            "source": source,
+            "runs": runs_by_source.get(source, []),
+            "rejects": rejects_by_source.get(source, []),
+            "rejected": sum(r["count"] for r in rejects_by_source.get(source, [])),
+        }
+        for source in sorted(set(runs_by_source) | set(rejects_by_source))
+    ]

@@ -252,3 +252,51 @@ def test_site_url_below_a_host_root_prefixes_every_link(tmp_path: Path) -> None:
     assert hrefs and all(h.startswith("/sunlit/") for h in hrefs)
     atom = (built.output / "feeds/awards.atom").read_text("utf-8")
     assert '<link href="https://example.org/sunlit/tenders/' in atom
+
+
+# --- red flags, data and sources ----------------------------------------------------------
+
+
+def test_flag_pages_show_every_definition_and_hit(site: SampleSite) -> None:
+    import duckdb
+
+    from disclosures import flags
+
+    con = duckdb.connect(str(site.db.path), read_only=True)
+    try:
+        counts = dict(
+            con.execute("SELECT flag_code, count(*) FROM flag_hits GROUP BY 1").fetchall()
+        )
+    finally:
+        con.close()
+    index = page(site, "flags")
+    codes = [a.text_content() for a in index.cssselect("main table a")]
+    assert codes == [f["code"] for f in flags.pages()]
+    for flag in flags.pages():
+        doc = page(site, f"flags/{flag['slug']}")
+        assert str(flag["definition"]) in doc.text_content()
+        rows = doc.cssselect("section[aria-labelledby=hits-title] tbody tr")
+        assert len(rows) == counts.get(flag["code"], 0), flag["code"]
+
+
+def test_data_page_links_the_exported_downloads(site: SampleSite) -> None:
+    doc = page(site, "data")
+    links = [a.get("href") for a in doc.cssselect("main a[href^='/data/']")]
+    assert "/data/manifest.json" in links and "/data/csv/tenders.csv" in links
+    assert all((site.output / link.lstrip("/")).is_file() for link in links)
+    assert doc.cssselect("#rel-tenders") and "tender_id" in doc.text_content()
+
+
+def test_sources_page_counts_rejects_without_their_payload(site: SampleSite) -> None:
+    text = page(site, "sources").text_content()
+    assert "sample" in text or "test" in text
+    import duckdb
+
+    con = duckdb.connect(str(site.db.path), read_only=True)
+    try:
+        raws = [r for (r,) in con.execute("SELECT raw FROM rejects").fetchall() if r]
+        sources = [s for (s,) in con.execute("SELECT DISTINCT source FROM runs").fetchall()]
+    finally:
+        con.close()
+    assert all(source in text for source in sources)
+    assert [r for r in raws if str(r) in text] == []

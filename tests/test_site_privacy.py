@@ -14,6 +14,7 @@ import re
 import zlib
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import REPO, run_collect
 from stdnum.cn import ric
@@ -41,7 +42,23 @@ def planted_numbers() -> list[bytes]:
 
 
 def readable(path: Path) -> bytes:
-    """A file's bytes, decompressed when it is gzip (Pagefind's fragments and index chunks)."""
+    """A file's text as bytes: gzip (Pagefind's fragments and index chunks) decompressed, the
+    Parquet and DuckDB downloads read back row by row."""
+    if path.suffix in (".parquet", ".duckdb"):
+        con = duckdb.connect(str(path), read_only=True) if path.suffix == ".duckdb" else (
+            duckdb.connect()
+        )
+        try:
+            if path.suffix == ".parquet":
+                sources = [f"read_parquet('{path}')"]
+            else:
+                sources = [f'"{name}"' for (name,) in con.execute(
+                    "SELECT table_name FROM duckdb_tables()").fetchall()]
+            rows = [r for source in sources
+                    for r in con.execute(f"SELECT * FROM {source}").fetchall()]
+        finally:
+            con.close()
+        return "\n".join("\t".join(map(str, row)) for row in rows).encode()
     data = path.read_bytes()
     if data[:2] == b"\x1f\x8b":
         try:

@@ -21,7 +21,7 @@ from pelican import signals
 from pelican.generators import Generator
 from pelican.writers import Writer
 
-from disclosures import feeds, publish
+from disclosures import dictionary, export, feeds, publish
 from search.browser import write_browser_index
 from search.documents import search_documents
 
@@ -177,6 +177,8 @@ class SunlitPagesGenerator(Generator):
 
     data: publish.SiteData
     search_rows: publish.SearchRows | None
+    flag_pages: list[dict[str, Any]]
+    sources: list[dict[str, Any]]
 
     def generate_context(self) -> None:
         db = Path(self.settings["SUNLIT_DB"])
@@ -188,6 +190,8 @@ class SunlitPagesGenerator(Generator):
             )
             wants_search = self.settings.get("SUNLIT_SEARCH_INDEX", True)
             self.search_rows = publish.read_search_rows(con) if wants_search else None
+            self.flag_pages = publish.read_flag_pages(con)
+            self.sources = publish.read_sources(con)
 
     def _write(self, writer: Writer, path: str, template: str, **values: Any) -> None:
         # A small context per page (not Pelican's whole settings dict): copied for every page.
@@ -213,6 +217,7 @@ class SunlitPagesGenerator(Generator):
         self._write_lists(writer, per_page)
         self._write_approvals(writer)
         self._write(writer, "search/", "search")
+        self._write_flags_sources_data(writer)
         if self.search_rows is not None:
             write_browser_index(
                 search_documents(self.search_rows),
@@ -288,6 +293,19 @@ class SunlitPagesGenerator(Generator):
                 cases=data.cases_by_item.get(item["item_code"], []),
                 page_feeds=self._feeds("approval_item", item["item_code"]),
             )
+
+
+    def _write_flags_sources_data(self, writer: Writer) -> None:
+        self._write(writer, "flags/", "flags", flags=self.flag_pages)
+        for flag in self.flag_pages:
+            self._write(writer, f"flags/{publish.path_segment(str(flag['slug']))}/", "flag",
+                        flag=flag)
+        self._write(writer, "sources/", "sources", sources=self.sources)
+        # The downloads are exported into the build itself, so they match the pages exactly.
+        db = Path(self.settings["SUNLIT_DB"])
+        manifest = export.export_all(db, Path(self.output_path) / "data")
+        self._write(writer, "data/", "data", manifest=manifest,
+                    dictionary=dictionary.data_dictionary(db))
 
 
 def get_generators(pelican: Any) -> type[Generator]:
