@@ -105,6 +105,19 @@ def test_pages_link_their_feeds_and_every_feed_is_in_the_directory(builds: TwoBu
     assert linked > 20
 
 
+def test_every_flag_page_links_its_flag_feed(builds: TwoBuilds) -> None:
+    site = builds.second
+    flag_feeds = sorted((site / "feeds/flag").glob("*.atom"))
+    assert flag_feeds
+    for feed in flag_feeds:
+        page = site / "flags" / feed.stem.lower() / "index.html"
+        doc = html.fromstring(page.read_bytes())
+        alternates = {link.get("href") for link in doc.cssselect('link[rel="alternate"]')}
+        assert f"/feeds/flag/{feed.name}" in alternates, page
+        follow = {a.get("href") for a in doc.cssselect("aside.follow a")}
+        assert f"/feeds/flag/{feed.name}" in follow, page
+
+
 def test_a_hostile_title_yields_a_valid_feed_that_carries_it_safely(tmp_path: Path) -> None:
     db = build_sample_db(tmp_path / "sample.duckdb")
     with publish.open_reader(db.path) as con:

@@ -299,7 +299,7 @@ class SunlitPagesGenerator(Generator):
         self._write(writer, "flags/", "flags", flags=self.flag_pages)
         for flag in self.flag_pages:
             self._write(writer, f"flags/{publish.path_segment(str(flag['slug']))}/", "flag",
-                        flag=flag)
+                        flag=flag, page_feeds=self._feeds("flag", str(flag["code"])))
         self._write(writer, "sources/", "sources", sources=self.sources)
         # The downloads are exported into the build itself, so they match the pages exactly.
         db = Path(self.settings["SUNLIT_DB"])
