@@ -198,10 +198,16 @@ _AWARD_JOINS = f"""
 
 
 def read_latest_awards(con: duckdb.DuckDBPyConnection, limit: int) -> list[Row]:
-    """The newest awards by fetch time, newest first; ties broken by award id."""
+    """The newest awards by their notice's date (award date, else publication), newest first.
+
+    Readers ask what was awarded lately, not what Sunlit fetched lately: one collect fetches
+    years of notices at once. Ties fall back to fetch time, then award id.
+    """
     return _rows(
         con,
-        f"SELECT {_AWARD_COLUMNS} {_AWARD_JOINS} ORDER BY fetched_at DESC, a.award_id LIMIT ?",
+        f"SELECT {_AWARD_COLUMNS} {_AWARD_JOINS} "
+        "ORDER BY coalesce(a.award_date, t.published_at) DESC NULLS LAST, fetched_at DESC, "
+        "a.award_id LIMIT ?",
         [limit],
     )
 
