@@ -307,8 +307,10 @@ def test_reconciliation_views_find_exactly_the_planted_defects(portal_collected:
     )
     finished_late = db.query(
         "SELECT case_id FROM approval_case_timing WHERE promised_overdue AND NOT open_case")
-    # Every planted overdue case is found. Two more cases at size 60 (accepted in August,
-    # finished in October against 1 and 15 working days) are late as served: the portal's
-    # promise that only planted cases finish late does not hold for them; to be settled there.
-    assert planted["overdue"] <= {r[0] for r in finished_late}
+    # Exactly the planted late cases: the overdue defects and the red-flag plants for AP01
+    # (finished past the promised limit), nothing else.
+    from disclosures.portal import planted_flags
+
+    ap01 = {p.record_key for p in planted_flags(60, 7) if p.flag_code == "AP01" and p.positive}
+    assert {r[0] for r in finished_late} == planted["overdue"] | ap01
     assert db.scalar("SELECT count(*) FROM project_timelines WHERE cases = 3") > 0
