@@ -57,8 +57,13 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--db", type=click.Path(path_type=Path), default=settings.DEFAULT_DB, show_default=True,
-              help="DuckDB database to read.")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default=settings.DEFAULT_DB,
+    show_default=True,
+    help="DuckDB database to read.",
+)
 def schema(db: Path) -> None:
     """Print the data dictionary: every table and view, every column, with its comment."""
     from disclosures.dictionary import data_dictionary, render_text
@@ -67,11 +72,23 @@ def schema(db: Path) -> None:
 
 
 @main.command()
-@click.option("--db", type=click.Path(path_type=Path), default=settings.DEFAULT_DB, show_default=True,
-              help="DuckDB database to publish from (opened read-only).")
-@click.option("--output", type=click.Path(path_type=Path), default=settings.DEFAULT_OUTPUT,
-              show_default=True, help="Where the published site goes.")
-@click.option("--site-url", default="", help="Absolute URL the site will be served from (for feeds).")
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default=settings.DEFAULT_DB,
+    show_default=True,
+    help="DuckDB database to publish from (opened read-only).",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=settings.DEFAULT_OUTPUT,
+    show_default=True,
+    help="Where the published site goes.",
+)
+@click.option(
+    "--site-url", default="", help="Absolute URL the site will be served from (for feeds)."
+)
 def build(db: Path, output: Path, site_url: str) -> None:
     """Build the static site (pages, feeds, search index) from the database with Pelican."""
     from disclosures.build import build_site
@@ -81,8 +98,13 @@ def build(db: Path, output: Path, site_url: str) -> None:
 
 
 @main.command()
-@click.option("--output", type=click.Path(path_type=Path), default=settings.DEFAULT_OUTPUT,
-              show_default=True, help="Built site to serve.")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=settings.DEFAULT_OUTPUT,
+    show_default=True,
+    help="Built site to serve.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(output: Path, host: str, port: int) -> None:
@@ -110,24 +132,30 @@ def demo(ctx: click.Context, port: int, size: int | None) -> None:
     ctx.invoke(serve, port=port)
 
 
-
 _DB_OPTION = click.option(
-    "--db", type=click.Path(path_type=Path), default=settings.DEFAULT_DB, show_default=True,
+    "--db",
+    type=click.Path(path_type=Path),
+    default=settings.DEFAULT_DB,
+    show_default=True,
     help="DuckDB database to read (opened read-only).",
 )
 _FORMAT_OPTION = click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json", "parquet"]), default="table",
-    show_default=True, help="Output format; parquet needs --output.",
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "parquet"]),
+    default="table",
+    show_default=True,
+    help="Output format; parquet needs --output.",
 )
 _OUTPUT_OPTION = click.option(
-    "--output", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
     help="Write to this file instead of standard output.",
 )
 
 
-def _run_query(
-    db: Path, name: str, values: dict[str, str], fmt: str, output: Path | None
-) -> None:
+def _run_query(db: Path, name: str, values: dict[str, str], fmt: str, output: Path | None) -> None:
     from disclosures import queries
 
     try:
@@ -139,15 +167,27 @@ def _run_query(
 
 @main.command()
 @click.argument("name", required=False)
-@click.option("--list", "list_queries", is_flag=True,
-              help="List the named queries and their parameters.")
-@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
-              help="A parameter of the query; repeat for several.")
+@click.option(
+    "--list", "list_queries", is_flag=True, help="List the named queries and their parameters."
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A parameter of the query; repeat for several.",
+)
 @_DB_OPTION
 @_FORMAT_OPTION
 @_OUTPUT_OPTION
-def query(name: str | None, list_queries: bool, params: tuple[str, ...], db: Path, fmt: str,
-          output: Path | None) -> None:
+def query(
+    name: str | None,
+    list_queries: bool,
+    params: tuple[str, ...],
+    db: Path,
+    fmt: str,
+    output: Path | None,
+) -> None:
     """Run a named query (see --list) against the database, read-only."""
     from disclosures import queries
 
@@ -175,11 +215,19 @@ def flags(code: str | None, db: Path, fmt: str, output: Path | None) -> None:
 
 @main.command()
 @_DB_OPTION
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              default=settings.DEFAULT_OUTPUT / "data", show_default=True,
-              help="Directory for the downloads.")
-@click.option("--ocid-prefix", default="ocds-sunlit-", show_default=True,
-              help="Prefix of the OCDS ocids (a registered prefix when publishing).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=settings.DEFAULT_OUTPUT / "data",
+    show_default=True,
+    help="Directory for the downloads.",
+)
+@click.option(
+    "--ocid-prefix",
+    default="ocds-sunlit-",
+    show_default=True,
+    help="Prefix of the OCDS ocids (a registered prefix when publishing).",
+)
 def export(db: Path, out: Path, ocid_prefix: str) -> None:
     """Write the downloads: Parquet and CSV of every table, a copy of the database, an OCDS
     release package and a manifest with row counts and sha256 of every file."""
@@ -187,6 +235,7 @@ def export(db: Path, out: Path, ocid_prefix: str) -> None:
 
     manifest = export_all(db, out, ocid_prefix=ocid_prefix)
     click.echo(f"wrote {len(manifest['files'])} files to {out} (manifest.json)")
+
 
 if __name__ == "__main__":
     sys.exit(main())

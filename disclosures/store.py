@@ -91,9 +91,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql)
     applied = scalar(con, "SELECT max(version) FROM schema_version")
     if applied is None or applied < SCHEMA_VERSION:
-        con.execute(
-            "INSERT INTO schema_version VALUES (?, ?)", [SCHEMA_VERSION, datetime.now(UTC)]
-        )
+        con.execute("INSERT INTO schema_version VALUES (?, ?)", [SCHEMA_VERSION, datetime.now(UTC)])
     con.execute("COMMIT")
     from disclosures import views  # views depend on the tables above
 
@@ -119,7 +117,9 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def _arrow_from_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> pa.Table:
+def _arrow_from_rows(
+    con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]
+) -> pa.Table:
     columns = [c for c in table_columns(con, table) if c not in STORE_COLUMNS]
     data = {c: [row.get(c) for row in rows] for c in columns}
     return pa.table(data)
@@ -199,12 +199,18 @@ def upsert_arrow(
     finally:
         con.unregister("_incoming")
     return UpsertCounts(
-        new=counts.get("new", 0), changed=counts.get("changed", 0), unchanged=counts.get("unchanged", 0)
+        new=counts.get("new", 0),
+        changed=counts.get("changed", 0),
+        unchanged=counts.get("unchanged", 0),
     )
 
 
 def retire_missing(
-    con: duckdb.DuckDBPyConnection, table: str, present_keys: Iterable[str], where: str, params: list[Any]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    present_keys: Iterable[str],
+    where: str,
+    params: list[Any],
 ) -> int:
     """Mark current records matching `where` but absent from `present_keys` as no longer current.
 
@@ -239,7 +245,9 @@ def snapshot_list(con: duckdb.DuckDBPyConnection, run_id: str, source: str, list
     )
 
 
-def insert_ignore(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]) -> int:
+def insert_ignore(
+    con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]]
+) -> int:
     """Insert rows as one Arrow batch, skipping those whose primary key already exists."""
     if not rows:
         return 0

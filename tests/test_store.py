@@ -16,9 +16,17 @@ from disclosures import store
 
 def _org(org_id: str, name: str) -> dict[str, object]:
     fields = {"org_id": org_id, "name": name, "uscc": None, "uscc_valid": None, "region": "宜昌市"}
-    digest = hashlib.sha256(json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
-    return {**fields, "content_hash": digest, "aliases": [name], "source": "t", "url": "http://x/",
-            "document_sha256": None}
+    digest = hashlib.sha256(
+        json.dumps(fields, ensure_ascii=False, sort_keys=True).encode()
+    ).hexdigest()
+    return {
+        **fields,
+        "content_hash": digest,
+        "aliases": [name],
+        "source": "t",
+        "url": "http://x/",
+        "document_sha256": None,
+    }
 
 
 @pytest.fixture()
@@ -30,7 +38,9 @@ def con(tmp_path: Path):
 
 
 def test_upsert_counts_new_unchanged_changed(con) -> None:
-    first = store.upsert_records(con, "organisations", [_org("name:甲", "甲公司"), _org("name:乙", "乙公司")], "r1")
+    first = store.upsert_records(
+        con, "organisations", [_org("name:甲", "甲公司"), _org("name:乙", "乙公司")], "r1"
+    )
     assert (first.new, first.changed, first.unchanged) == (2, 0, 0)
 
     again = store.upsert_records(con, "organisations", [_org("name:甲", "甲公司")], "r2")
@@ -40,21 +50,33 @@ def test_upsert_counts_new_unchanged_changed(con) -> None:
     assert (changed.new, changed.changed, changed.unchanged) == (0, 1, 0)
 
     rows = con.execute(
-        "SELECT version, is_current, name, first_run FROM organisations WHERE org_id = 'name:甲' ORDER BY version"
+        "SELECT version, is_current, name, first_run FROM organisations "
+        "WHERE org_id = 'name:甲' ORDER BY version"
     ).fetchall()
     assert rows == [(1, False, "甲公司", "r1"), (2, True, "甲有限公司", "r3")]
     assert con.execute("SELECT count(*) FROM current_organisations").fetchone() == (2,)
 
 
 def test_last_row_of_a_key_wins_within_a_batch(con) -> None:
-    counts = store.upsert_records(con, "organisations", [_org("name:甲", "旧"), _org("name:甲", "新")], "r1")
+    counts = store.upsert_records(
+        con, "organisations", [_org("name:甲", "旧"), _org("name:甲", "新")], "r1"
+    )
     assert counts.new == 1
     assert con.execute("SELECT name FROM current_organisations").fetchall() == [("新",)]
 
 
 def test_insert_ignore_skips_existing_keys(con) -> None:
-    row = {"reject_id": "a", "run_id": "r", "source": "s", "kind": "k", "url": None, "reason_code": "bad_date",
-           "reason": "日期无法解析", "raw": "{}", "rejected_at": "2025-01-01T00:00:00+08:00"}
+    row = {
+        "reject_id": "a",
+        "run_id": "r",
+        "source": "s",
+        "kind": "k",
+        "url": None,
+        "reason_code": "bad_date",
+        "reason": "日期无法解析",
+        "raw": "{}",
+        "rejected_at": "2025-01-01T00:00:00+08:00",
+    }
     assert store.insert_ignore(con, "rejects", [row, row]) == 1
     assert store.insert_ignore(con, "rejects", [row]) == 0
 
@@ -78,7 +100,9 @@ def test_reader_meeting_the_writer_lock_gets_one_line(tmp_path: Path) -> None:
                 print(e)
             """
         )
-        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+        )
         assert out.returncode == 0, out.stderr
         message = out.stdout.strip()
         assert "\n" not in message
