@@ -5,11 +5,10 @@ from __future__ import annotations
 import functools
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {
+    extensions_map = {  # noqa: RUF012 - the base class declares it an instance attribute
         **SimpleHTTPRequestHandler.extensions_map,
         ".xml": "application/xml; charset=utf-8",
         ".atom": "application/atom+xml; charset=utf-8",
