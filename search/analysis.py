@@ -109,3 +109,17 @@ class CjkBigramTokenizer(Tokenizer):  # type: ignore[misc]
 def sunlit_analyzer() -> Analyzer:
     """The analyser of every text field: CJK bigrams, lowercase Latin words and digits."""
     return CjkBigramTokenizer() | LowercaseFilter()
+
+
+def terms(text: str) -> Iterator[tuple[bool, str]]:
+    """The terms the tokenizer cuts `text` into, each with whether it is CJK: CJK bigrams (a lone
+    character as itself) and lowercased words, in order."""
+    for match in _RUN.finditer(normalise(text)):
+        cjk, word = match.group(1), match.group(2)
+        if word:
+            yield False, word.lower()
+            continue
+        if len(cjk) == 1:
+            yield True, cjk
+        for i in range(len(cjk) - 1):
+            yield True, cjk[i:i + 2]

@@ -15,13 +15,18 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from pagefind.index import PagefindIndex
 from pagefind.service import PagefindService
 
+from search.analysis import terms
 from search.documents import SearchDocument
 
 LANGUAGE = "zh-cn"
+# Ends a record's readable text; the bigram terms follow it (search.js cuts them off for display).
+TERMS_MARK = "\u00a6"
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 BATCH = 500  # records in flight at once; the service answers them in order
 
 
@@ -53,6 +58,57 @@ class _PromptService(PagefindService):
                 future.set_result(payload)
 
 
+def _letters(char: str, width: int) -> str:
+    """A character as `width` lowercase letters (base 26 of its code point)."""
+    code, out = ord(char), []
+    for _ in range(width):
+        code, digit = divmod(code, 26)
+        out.append(_LETTERS[digit])
+    return "".join(reversed(out))
+
+
+def browser_terms_of(text: str, cjk: bool) -> list[str]:
+    """One analysed term as Latin words Pagefind keeps whole.
+
+    A CJK bigram (or lone character) is "zh" and four letters a character. A word of characters
+    below U+02A4 (a code such as hbcg20250000038) is cut into pieces of four characters, each
+    "zw", a letter for its place and two letters a character: Pagefind 1.5 does not find long
+    words reliably (a query word of 32 letters matched a shorter one), and segments codes at
+    letters and digits. Any other word is kept as it is. search.js (`sunlitSearchTerms`)
+    encodes a query the same way, and Pagefind matches a query's last word as a prefix, so a
+    lone character finds the bigrams it starts and a code's beginning finds the code.
+    """
+    if cjk:
+        return ["zh" + "".join(_letters(c, 4) for c in text)]
+    if all(ord(c) < 26 * 26 for c in text):
+        return ["zw" + _LETTERS[(i // 4) % 26] + "".join(_letters(c, 2) for c in text[i:i + 4])
+                for i in range(0, len(text), 4)]
+    return [text]
+
+
+def browser_terms(text: str) -> str:
+    """Space-separated browser terms of `text`, each once, for a record's content."""
+    return " ".join(dict.fromkeys(w for cjk, t in terms(text) for w in browser_terms_of(t, cjk)))
+
+
+def record_content(document: SearchDocument) -> str:
+    """The body a reader sees, then the mark, then the title and body's browser terms."""
+    encoded = browser_terms(f"{document.title} {document.body}")
+    return f"{document.body} {TERMS_MARK} {encoded}" if encoded else document.body
+
+
+# Kinds whose records point at another record's page (an award at its tender's, a flag at the
+# flagged record's): Pagefind keeps one record per URL, so theirs carry a fragment of their own.
+_SHARED_PAGE = {"award", "flag"}
+
+
+def record_url(document: SearchDocument, site_root: str) -> str:
+    url = f"{site_root}/{document.url}"
+    if document.kind in _SHARED_PAGE:
+        url += "#" + quote(f"{document.kind}-{document.record_id}", safe="")
+    return url
+
+
 def _record(document: SearchDocument, site_root: str) -> dict[str, Any]:
     meta = {"title": document.title, "type": document.kind_label}
     if document.date:
@@ -67,8 +123,8 @@ def _record(document: SearchDocument, site_root: str) -> dict[str, Any]:
     if document.department:
         filters["department"] = [document.department]
     return {
-        "url": f"{site_root}/{document.url}",
-        "content": document.body,
+        "url": record_url(document, site_root),
+        "content": record_content(document),
         "language": LANGUAGE,
         "meta": meta,
         "filters": filters,

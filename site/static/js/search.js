@@ -4,8 +4,85 @@
 // (data-bundle="/sunlit/pagefind/") and the page may be an English one under /en/
 // (data-lang-prefix="/en"), whose results then link to the English pages.
 // A query in ?q= (from the search box in every page's header) runs at once.
+// Chinese is searched as overlapping bigrams, as `sunlit search` does: search/browser.py adds
+// each record's bigrams to its content as Latin words ("zh" and four letters a character, after
+// a "\u00a6" mark) and sunlitSearchTerms() turns a query into the same words, so a two-character
+// fragment of a name finds it and Pagefind's dictionary segmenter never cuts a name wrongly.
 (function () {
   "use strict";
+
+  var CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{2ebef}" +
+    "\u3040-\u30ff\uac00-\ud7af";
+  // search/analysis.py's pattern: a CJK run, or a word (\w+(\.?\w+)*) of anything else.
+  var W = "[^\\P{L}" + CJK + "]|[\\p{N}_]";
+  var RUN = new RegExp("([" + CJK + "]+)|((?:" + W + ")+(?:\\.?(?:" + W + ")+)*)", "gu");
+  var LETTERS = "abcdefghijklmnopqrstuvwxyz";
+  var TERMS_MARK = "\u00a6";
+
+  function letters(char, width) {
+    var code = char.codePointAt(0);
+    var out = "";
+    for (var i = 0; i < width; i++) {
+      out = LETTERS[code % 26] + out;
+      code = Math.floor(code / 26);
+    }
+    return out;
+  }
+
+  // search/browser.py's browser_terms_of: a CJK bigram as "zh" + 4 letters a character; a word
+  // of characters below U+02A4 in pieces of 4, each "zw" + a letter for its place + 2 letters a
+  // character; any other word as it is.
+  function terms(text, cjk) {
+    var chars = Array.from(text);
+    if (cjk) return ["zh" + chars.map(function (c) { return letters(c, 4); }).join("")];
+    if (!chars.every(function (c) { return c.codePointAt(0) < 676; })) return [text];
+    var pieces = [];
+    for (var i = 0; i < chars.length; i += 4) {
+      pieces.push("zw" + LETTERS[(i / 4) % 26] +
+        chars.slice(i, i + 4).map(function (c) { return letters(c, 2); }).join(""));
+    }
+    return pieces;
+  }
+
+  // A query as Pagefind terms: NFKC, CJK runs as bigrams, other words lowercased, all encoded.
+  function searchTerms(query) {
+    var words = [];
+    var text = String(query || "").normalize("NFKC");
+    var match;
+    RUN.lastIndex = 0;
+    while ((match = RUN.exec(text)) !== null) {
+      if (match[1]) {
+        var chars = Array.from(match[1]);
+        if (chars.length === 1) words.push(terms(chars[0], true)[0]);
+        for (var i = 0; i + 1 < chars.length; i++) words.push(terms(chars[i] + chars[i + 1], true)[0]);
+      } else {
+        words.push.apply(words, terms(match[2].toLowerCase(), false));
+      }
+    }
+    return words.join(" ");
+  }
+  window.sunlitSearchTerms = searchTerms;
+
+  // The readable part of a record's content, around the first place the query's words occur,
+  // with them marked.
+  function excerpt(content, query) {
+    var text = String(content || "").split(TERMS_MARK)[0].trim();
+    var words = String(query || "").normalize("NFKC").split(/\s+/).filter(Boolean);
+    var lower = text.toLowerCase();
+    var at = -1;
+    words.forEach(function (w) {
+      var i = lower.indexOf(w.toLowerCase());
+      if (i >= 0 && (at < 0 || i < at)) at = i;
+    });
+    var start = Math.max(0, at - 30);
+    var part = text.slice(start, start + 120);
+    var html = escapeHtml(part);
+    words.forEach(function (w) {
+      var safe = escapeHtml(w).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      html = html.replace(new RegExp(safe, "gi"), function (m) { return "<mark>" + m + "</mark>"; });
+    });
+    return (start > 0 ? "… " : "") + html + (start + 120 < text.length ? " …" : "");
+  }
 
   function escapeHtml(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
@@ -27,14 +104,20 @@
     var root = (element.getAttribute("data-site-root") || "").replace(/\/$/, "");
     var bundle = element.getAttribute("data-bundle") || root + "/pagefind/";
     var prefix = (element.getAttribute("data-lang-prefix") || "").replace(/\/$/, "");
+    var lastQuery = "";
     var ui = new PagefindUI({
       element: "#search",
       bundlePath: bundle,
       showSubResults: false,
       showImages: false,
       resetStyles: false,
+      processTerm: function (term) {
+        lastQuery = term;
+        return searchTerms(term);
+      },
       processResult: function (result) {
         var meta = result.meta || {};
+        result.excerpt = excerpt(result.content, lastQuery);
         var facts = [meta.type, meta.date, meta.amount].filter(Boolean);
         if (facts.length) {
           result.excerpt = '<span class="search-meta">' + escapeHtml(facts.join(" · ")) +
