@@ -1,0 +1,113 @@
+"""The site's search box in headless Chromium, on the demo site of tests/searchdemo.py: a
+supplier's two-character fragment, a full project name and an item code each find their record
+on the first page of results, and a type or year filter narrows them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from searchdemo import Demo, demo, serve
+from test_browser import CHROMIUM, CHROMIUM_ARGS
+
+from disclosures.publish import url_path
+
+pytestmark = pytest.mark.browser
+
+RESULT = ".pagefind-ui__result-link"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    built: Demo = demo(tmp_path_factory)
+    with serve(built.output) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: `make browser` installs it"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
+def search_from_header(page: Page, site: str, query: str) -> list[str]:
+    """Type `query` in the header's search box of the home page; the first page's result paths."""
+    page.goto(site + "/")
+    page.get_by_label("搜索 Search").fill(query)
+    page.get_by_label("搜索 Search").press("Enter")
+    page.wait_for_url("**/search/**")
+    return shown_results(page)
+
+
+def shown_results(page: Page) -> list[str]:
+    page.locator(RESULT).first.wait_for(timeout=30_000)
+    links = page.locator(RESULT)
+    return [(links.nth(i).get_attribute("href") or "").split("#")[0]
+            for i in range(links.count())]
+
+
+def result_count(page: Page, not_: int | None = None) -> int:
+    """The count in the results message, once it shows one (other than `not_`)."""
+    page.wait_for_function(
+        "(not_) => { const m = document.querySelector('.pagefind-ui__message');"
+        " const n = m && m.innerText.match(/\\d+/);"
+        " return n !== null && n !== undefined && Number(n[0]) !== not_; }",
+        arg=not_, timeout=30_000)
+    found = re.search(r"\d+", page.locator(".pagefind-ui__message").inner_text())
+    assert found
+    return int(found.group())
+
+
+@pytest.mark.parametrize(("query", "kind", "record_id"), [
+    ("恒达", "organisation", "uscc:9142050018902497XL"),  # two characters of a supplier's name
+    ("秭归县污水处理厂提标改造工程", "tender", "ocds-sunlit-00000011"),  # a full project name
+    ("420582990000081", "approval_item", "420582990000081"),  # an item code
+    ("ＦＭ２０２５００００００３", "list_item", "negative:FM20250000003"),  # full-width code
+])
+def test_the_search_box_finds_the_record(site: str, page: Page, query: str, kind: str,
+                                         record_id: str) -> None:
+    found = search_from_header(page, site, query)
+    assert "/" + url_path(kind, record_id) in found, found
+    text = page.locator("#search").inner_text()
+    assert "\u00a6" not in text and not re.search(r"\bz[hw][a-z]{8,}", text), text
+
+
+def test_typing_on_the_search_page_finds_a_fragment(site: str, page: Page) -> None:
+    page.goto(site + "/search/")
+    page.locator(".pagefind-ui__search-input").fill("恒达")
+    assert "/" + url_path("organisation", "uscc:9142050018902497XL") in shown_results(page)
+    assert "恒达" in page.locator(".pagefind-ui__result-excerpt mark").first.inner_text()
+
+
+def choose(page: Page, filter_name: str, value: str) -> None:
+    page.locator(".pagefind-ui__filter-name", has_text=filter_name).click()
+    page.locator(".pagefind-ui__filter-label", has_text=value).first.click()
+
+
+def test_a_type_filter_narrows_the_results(site: str, page: Page) -> None:
+    search_from_header(page, site, "宜昌")
+    before = result_count(page)
+    choose(page, "type", "机构")
+    after = result_count(page, not_=before)
+    assert 0 < after < before
+    found = shown_results(page)
+    assert found and all(path.startswith("/orgs/") for path in found), found
+
+
+def test_a_year_filter_narrows_the_results(site: str, page: Page) -> None:
+    search_from_header(page, site, "宜昌")
+    before = result_count(page)
+    choose(page, "year", "2025")
+    assert 0 < result_count(page, not_=before) < before
