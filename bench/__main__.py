@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bench import collect, feeds
+from bench import collect, feeds, search
 
-BENCHMARKS = {"collect": collect.main, "feeds": feeds.main}
+BENCHMARKS = {"collect": collect.main, "feeds": feeds.main, "search": search.main}
 
 
 def main() -> None:

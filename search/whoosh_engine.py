@@ -30,6 +30,7 @@ from search.engine import Hit, Results, UpdateReport, document_hash
 HASHES = "doc-hashes.json"
 NAMES = "names.txt"
 WRITER_MEMORY_MB = 256  # Whoosh's default is 128; a larger pool means fewer segment merges
+WRITER_PROCS = 1  # more: Whoosh's multiprocessing writer, one segment per process (bench.search)
 
 
 def _text(boost: float = 1.0, stored: bool = False) -> TEXT:
@@ -96,6 +97,8 @@ class WhooshEngine:
     # -- writing ---------------------------------------------------------------------------
 
     def _writer(self, ix: whoosh_index.Index) -> SegmentWriter:
+        if WRITER_PROCS > 1:
+            return ix.writer(limitmb=WRITER_MEMORY_MB, procs=WRITER_PROCS, multisegment=True)
         return ix.writer(limitmb=WRITER_MEMORY_MB)
 
     def rebuild(self, documents: Iterable[SearchDocument]) -> UpdateReport:
