@@ -66,3 +66,8 @@ SUNLIT_SEARCH_INDEX = True
 DELETE_OUTPUT_DIRECTORY = False  # `sunlit build` writes each build into a fresh directory
 LOAD_CONTENT_CACHE = False
 CACHE_CONTENT = False
+
+# English versions of the hand-written pages (content/pages/*.en.md, `Lang: en`): /en/<slug>/,
+# beside the English record pages the plugin writes under /en/.
+PAGE_LANG_URL = "{lang}/{slug}/"
+PAGE_LANG_SAVE_AS = "{lang}/{slug}/index.html"

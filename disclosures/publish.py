@@ -32,6 +32,8 @@ KIND_FOLDERS: dict[str, str] = {
     "organisation": "orgs",
     "list_item": "lists",
     "approval_item": "approvals",
+    "department": "departments",
+    "project": "projects",
 }
 
 LIST_KIND_NAMES: dict[str, str] = {
@@ -128,6 +130,14 @@ class SiteData:
     approval_items: list[Row]
     cases_by_item: dict[str, list[Row]]
     feed_awards: list[Row] = field(default_factory=list)
+    # Added for the detail pages: changes, flags, departments, projects, organisation totals.
+    list_changes: list[Row] = field(default_factory=list)  # newest first
+    overdue_cases: list[Row] = field(default_factory=list)  # newest acceptance first
+    flags_by_tender: dict[str, list[Row]] = field(default_factory=dict)
+    flags_by_org: dict[str, list[Row]] = field(default_factory=dict)
+    org_stats: dict[str, Row] = field(default_factory=dict)
+    departments: list[Row] = field(default_factory=list)
+    projects: list[Row] = field(default_factory=list)
 
 
 def read_site(
@@ -135,6 +145,8 @@ def read_site(
 ) -> SiteData:
     tenders = read_tenders(con)
     awards = read_awards(con)
+    cases = read_approval_cases(con)
+    flag_hits = read_record_flags(con)
     return SiteData(
         figures=read_figures(con),
         latest_awards=read_latest_awards(con, latest),
@@ -146,8 +158,16 @@ def read_site(
         awards_by_supplier=_group(awards, "supplier_id"),
         list_items=read_list_items(con),
         approval_items=read_approval_items(con),
-        cases_by_item=_group(read_approval_cases(con), "item_code"),
+        cases_by_item=_group(cases, "item_code"),
         feed_awards=read_latest_awards(con, feed_size),
+        list_changes=read_list_changes(con),
+        overdue_cases=sorted((c for c in cases if c["overdue"]),
+                             key=lambda c: (c["accepted_at"], c["case_id"]), reverse=True),
+        flags_by_tender=_group([h for h in flag_hits if h["tender_id"]], "tender_id"),
+        flags_by_org=flags_by_organisation(flag_hits),
+        org_stats=read_org_stats(con),
+        departments=read_departments(con),
+        projects=read_projects(con, cases),
     )
 
 
@@ -163,7 +183,9 @@ def read_figures(con: duckdb.DuckDBPyConnection) -> Row:
             (SELECT count(*) FROM current_organisations) AS organisations,
             (SELECT count(*) FROM current_list_items) AS list_items,
             (SELECT count(*) FROM current_approval_cases) AS approval_cases,
-            (SELECT max(fetched_at) FROM documents) AS last_fetched_at
+            (SELECT max(fetched_at) FROM documents) AS last_fetched_at,
+            (SELECT count(*) FROM flag_hits) AS flag_hits,
+            (SELECT count(*) FROM project_timelines) AS projects
         """,
     )
     figures = rows[0]
@@ -226,7 +248,8 @@ def read_tenders(con: duckdb.DuckDBPyConnection) -> list[Row]:
         con,
         f"""
         SELECT t.tender_id, t.source, t.notice_no, t.title, t.buyer_id, t.agency_id,
-               t.procurement_method, t.category, t.region, t.published_at, t.bid_deadline_at,
+               t.procurement_method, t.category, t.region, t.published_at, t.tender_published_at,
+               t.bid_deadline_at,
                t.award_date, t.budget_amount, t.currency, t.is_correction, t.url, t.version,
                b.name AS buyer_name, g.name AS agency_name,
                d.fetched_at, d.sha256 AS document_sha256, d.http_status,
@@ -254,6 +277,7 @@ def read_bids(con: duckdb.DuckDBPyConnection) -> list[Row]:
         con,
         """
         SELECT bd.bid_id, bd.tender_id, bd.bidder_id, bd.lot, bd.amount, bd.currency,
+               bd.discount_rate,
                bd.amount_text, bd.rank, bd.disqualified,
                coalesce(o.name, bd.bidder_id) AS bidder_name
         FROM current_bids bd
@@ -287,6 +311,8 @@ def read_list_items(con: duckdb.DuckDBPyConnection) -> list[Row]:
                li.statutory_limit, li.statutory_unit, li.promised_limit, li.promised_unit,
                li.fees, li.level, li.power_item_code, li.industry, li.restriction,
                li.source, li.url, li.version, d.fetched_at,
+               li.duties, li.accountability, li.description,
+               coalesce(li.department_id, 'name:' || li.department) AS department_key,
                coalesce(c.cases, 0) AS approval_cases
         FROM current_list_items li
         {_provenance("li", "d")}
@@ -324,8 +350,12 @@ def read_approval_cases(con: duckdb.DuckDBPyConnection) -> list[Row]:
         SELECT case_id, item_code, item_name, department, project_code, applicant,
                accepted_at, completed_at, deadline_at, effective_deadline, status,
                promised_limit, promised_unit, url, days_taken,
-               coalesce({_OVERDUE}, false) AS overdue
+               coalesce({_OVERDUE}, false) AS overdue,
+               coalesce(department_id, 'name:' || department) AS department_key,
+               CASE WHEN completed_at IS NOT NULL THEN w.elapsed_working_days END AS working_days
         FROM ({_CASE_TIMES}) x
+        LEFT JOIN (SELECT case_id, elapsed_working_days FROM approval_case_timing) w
+               USING (case_id)
         WHERE item_code IS NOT NULL
         ORDER BY item_code, accepted_at DESC, case_id
         """,
@@ -347,17 +377,241 @@ def read_approval_items(con: duckdb.DuckDBPyConnection) -> list[Row]:
                max(days_taken) AS max_days,
                min(accepted_at) AS first_accepted_at,
                max(accepted_at) AS last_accepted_at,
-               any_value(l.item_id) AS list_item_id
+               any_value(l.item_id) AS list_item_id,
+               any_value(k.promised_limit) AS promised_limit,
+               any_value(k.promised_unit) AS promised_unit,
+               any_value(k.statutory_limit) AS statutory_limit,
+               any_value(k.statutory_unit) AS statutory_unit
         FROM ({_CASE_TIMES}) x
         LEFT JOIN (
             SELECT item_code AS code, min(item_id) AS item_id FROM current_list_items
             GROUP BY item_code
         ) l ON l.code = x.item_code
+        LEFT JOIN (
+            SELECT item_code AS limit_code, promised_limit, promised_unit, statutory_limit,
+                   statutory_unit
+            FROM case_list_items
+        ) k ON k.limit_code = x.item_code
         WHERE item_code IS NOT NULL
         GROUP BY item_code
         ORDER BY item_code
         """,
     )
+
+
+def read_list_changes(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Every change to the three lists (`list_changes`) with its run's date, newest first."""
+    return _rows(
+        con,
+        """
+        SELECT c.item_id, c.list_kind, c.item_code, c.version, c.change, c.field,
+               c.old_value, c.new_value, r.started_at AS changed_at,
+               coalesce(li.name, c.item_code) AS item_name
+        FROM list_changes c
+        LEFT JOIN (SELECT run_id, min(started_at) AS started_at FROM runs GROUP BY run_id) r
+               ON r.run_id = c.run_id
+        LEFT JOIN (SELECT item_id, arg_max(name, version) AS name FROM list_items
+                   GROUP BY item_id) li ON li.item_id = c.item_id
+        ORDER BY r.started_at DESC NULLS LAST, c.item_id, c.version DESC, c.field
+        """,
+    )
+
+
+def read_record_flags(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Every red-flag hit with its flag's titles, for the pages of the records it names."""
+    return _rows(
+        con,
+        """
+        SELECT h.flag_code, d.title_zh, d.title_en, h.record_kind, h.record_id, h.tender_id,
+               h.buyer_id, h.supplier_id, t.title AS tender_title
+        FROM flag_hits h
+        JOIN flag_definitions d ON d.code = h.flag_code
+        LEFT JOIN current_tenders t ON t.tender_id = h.tender_id
+        ORDER BY h.flag_code, h.record_kind, h.record_id
+        """,
+    )
+
+
+def flags_by_organisation(hits: list[Row]) -> dict[str, list[Row]]:
+    """Hits naming an organisation as buyer, supplier or the record itself, once each."""
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for hit in hits:
+        orgs = {hit["buyer_id"], hit["supplier_id"]}
+        if hit["record_kind"] == "organisation":
+            orgs.add(hit["record_id"])
+        for org in sorted(o for o in orgs if o):
+            grouped[org].append(hit)
+    return dict(grouped)
+
+
+def read_org_stats(con: duckdb.DuckDBPyConnection, *, top: int = 10) -> dict[str, Row]:
+    """Per organisation: totals won and spent (CNY), both by year, and its top counterparts."""
+    pairs = _rows(
+        con,
+        """
+        SELECT t.buyer_id, a.supplier_id,
+               coalesce(s.name, a.supplier_id) AS supplier_name,
+               coalesce(b.name, t.buyer_id) AS buyer_name,
+               year(coalesce(a.award_date, t.published_at)) AS year,
+               count(*) AS awards, coalesce(sum(a.amount), 0) AS amount
+        FROM current_awards a
+        JOIN current_tenders t ON t.tender_id = a.tender_id
+        LEFT JOIN current_organisations s ON s.org_id = a.supplier_id
+        LEFT JOIN current_organisations b ON b.org_id = t.buyer_id
+        WHERE a.currency = 'CNY' OR a.currency IS NULL
+        GROUP BY ALL
+        ORDER BY ALL
+        """,
+    )
+    stats: dict[str, Row] = {}
+
+    def entry(org_id: str) -> Row:
+        return stats.setdefault(org_id, {
+            "won": 0, "won_count": 0, "spent": 0, "spent_count": 0,
+            "won_by_year": defaultdict(int), "spent_by_year": defaultdict(int),
+            "suppliers": defaultdict(lambda: [0, 0]), "buyers": defaultdict(lambda: [0, 0]),
+            "names": {},
+        })
+
+    for p in pairs:
+        if p["supplier_id"]:
+            won = entry(p["supplier_id"])
+            won["won"] += p["amount"]
+            won["won_count"] += p["awards"]
+            if p["year"] is not None:
+                won["won_by_year"][p["year"]] += p["amount"]
+            if p["buyer_id"]:
+                won["buyers"][p["buyer_id"]][0] += p["awards"]
+                won["buyers"][p["buyer_id"]][1] += p["amount"]
+                won["names"][p["buyer_id"]] = p["buyer_name"]
+        if p["buyer_id"]:
+            spent = entry(p["buyer_id"])
+            spent["spent"] += p["amount"]
+            spent["spent_count"] += p["awards"]
+            if p["year"] is not None:
+                spent["spent_by_year"][p["year"]] += p["amount"]
+            if p["supplier_id"]:
+                spent["suppliers"][p["supplier_id"]][0] += p["awards"]
+                spent["suppliers"][p["supplier_id"]][1] += p["amount"]
+                spent["names"][p["supplier_id"]] = p["supplier_name"]
+
+    def ranked(counts: dict[str, list[Any]], names: dict[str, str]) -> list[Row]:
+        order = sorted(counts.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
+        return [{"org_id": k, "name": names.get(k) or k, "awards": v[0], "amount": v[1]}
+                for k, v in order[:top]]
+
+    return {
+        org_id: {
+            "won": s["won"], "won_count": s["won_count"],
+            "spent": s["spent"], "spent_count": s["spent_count"],
+            "won_by_year": sorted(s["won_by_year"].items()),
+            "spent_by_year": sorted(s["spent_by_year"].items()),
+            "top_suppliers": ranked(s["suppliers"], s["names"]),
+            "top_buyers": ranked(s["buyers"], s["names"]),
+        }
+        for org_id, s in stats.items()
+    }
+
+
+# A department is named by its organisation id, else by "name:" and its name as published: the
+# key its feeds use too (disclosures.feeds).
+def read_departments(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    """Departments of list items and approval cases, with how their approvals perform."""
+    return _rows(
+        con,
+        f"""
+        WITH named AS (
+            SELECT coalesce(l.department_id, 'name:' || l.department) AS department_key,
+                   coalesce(o.name, l.department, l.department_id) AS name
+            FROM current_list_items l
+            LEFT JOIN current_organisations o ON o.org_id = l.department_id
+            WHERE coalesce(l.department_id, l.department) IS NOT NULL
+            UNION ALL
+            SELECT coalesce(c.department_id, 'name:' || c.department),
+                   coalesce(o.name, c.department, c.department_id)
+            FROM current_approval_cases c
+            LEFT JOIN current_organisations o ON o.org_id = c.department_id
+            WHERE coalesce(c.department_id, c.department) IS NOT NULL
+        ), cases AS (
+            SELECT coalesce(x.department_id, 'name:' || x.department) AS department_key,
+                   count(*) AS cases,
+                   count(x.completed_at) AS completed,
+                   count(*) FILTER (WHERE {_OVERDUE}) AS overdue,
+                   median(w.elapsed_working_days) FILTER (WHERE x.completed_at IS NOT NULL)
+                       AS median_workdays
+            FROM ({_CASE_TIMES}) x
+            LEFT JOIN (SELECT case_id, elapsed_working_days FROM approval_case_timing) w
+                   USING (case_id)
+            WHERE coalesce(x.department_id, x.department) IS NOT NULL
+            GROUP BY 1
+        ), items AS (
+            SELECT coalesce(department_id, 'name:' || department) AS department_key,
+                   count(*) AS list_items
+            FROM current_list_items GROUP BY 1
+        )
+        SELECT n.department_key, min(n.name) AS name,
+               coalesce(any_value(i.list_items), 0) AS list_items,
+               coalesce(any_value(c.cases), 0) AS cases,
+               coalesce(any_value(c.completed), 0) AS completed,
+               coalesce(any_value(c.overdue), 0) AS overdue,
+               any_value(c.median_workdays) AS median_workdays
+        FROM named n
+        LEFT JOIN cases c USING (department_key)
+        LEFT JOIN items i USING (department_key)
+        GROUP BY n.department_key
+        ORDER BY name, n.department_key
+        """,
+    )
+
+
+def read_projects(con: duckdb.DuckDBPyConnection, cases: list[Row]) -> list[Row]:
+    """Investment projects (`project_timelines`) with their cases, first acceptance first.
+
+    The elapsed days are given for finished projects only: an open one's would change with the
+    day of the build.
+    """
+    projects = _rows(
+        con,
+        """
+        SELECT project_code, cases, departments, first_accepted_at, last_completed_at,
+               open_cases,
+               CASE WHEN open_cases = 0 THEN elapsed_calendar_days END AS elapsed_calendar_days,
+               CASE WHEN open_cases = 0 THEN elapsed_working_days END AS elapsed_working_days
+        FROM project_timelines
+        ORDER BY first_accepted_at DESC, project_code
+        """,
+    )
+    by_project = _group([c for c in cases if c["project_code"]], "project_code")
+    for project in projects:
+        project["case_rows"] = sorted(by_project.get(project["project_code"], []),
+                                      key=lambda c: (c["accepted_at"], c["case_id"]))
+    return projects
+
+
+FACETS: tuple[str, ...] = ("year", "region", "category", "method")
+
+
+def facet_value(tender: Row, facet: str) -> str | None:
+    if facet == "year":
+        published = tender["published_at"]
+        return str(published.year) if published else None
+    column = {"region": "region", "category": "category", "method": "procurement_method"}[facet]
+    value = tender[column]
+    return str(value) if value else None
+
+
+def tender_facets(tenders: list[Row]) -> dict[str, dict[str, list[Row]]]:
+    """Tenders grouped by year, region, category and method (each in the list's order)."""
+    facets: dict[str, dict[str, list[Row]]] = {facet: defaultdict(list) for facet in FACETS}
+    for tender in tenders:
+        for facet in FACETS:
+            value = facet_value(tender, facet)
+            if value is not None:
+                facets[facet][value].append(tender)
+    return {
+        facet: dict(sorted(groups.items(), reverse=facet == "year"))
+        for facet, groups in facets.items()
+    }
 
 
 @dataclass

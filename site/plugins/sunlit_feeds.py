@@ -17,7 +17,7 @@ from pelican import signals
 from pelican.generators import Generator
 from pelican.writers import Writer
 
-from disclosures import feeds, publish
+from disclosures import feeds, i18n, publish
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,13 @@ class SunlitFeedsGenerator(Generator):
              "links": links}
             for kind, links in feeds.group_links(self.feeds).items()
         ]
-        writer.write_file("feeds/index.html", self.get_template("feeds"), page_context,
-                          page_path="feeds/", groups=groups, all_opml="feeds/all.opml")
+        for lang in i18n.LANGUAGES:  # the directory page in every language: /feeds/, /en/feeds/
+            prefix = i18n.prefix(lang).lstrip("/")
+            path = f"{prefix}/feeds/" if prefix else "feeds/"
+            writer.write_file(f"{path}index.html", self.get_template("feeds"), page_context,
+                              page_path=path, page_base="feeds/", lang=lang,
+                              LANG_PREFIX=i18n.prefix(lang), groups=groups,
+                              all_opml="feeds/all.opml")
 
 
 def get_generators(pelican: Any) -> type[Generator]:

@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 from pelican import signals
 from pelican.generators import Generator
 from pelican.writers import Writer
 
-from disclosures import dictionary, export, feeds, publish
+from disclosures import charts, dictionary, export, feeds, i18n, publish
 from search.browser import write_browser_index
 from search.documents import search_documents
 
@@ -42,6 +44,15 @@ STATUSES = {
     "rejected": "不予受理",
 }
 RESTRICTIONS = {"prohibited": "禁止", "restricted": "限制"}
+# The list_items columns a list change names (list_changes.field), as the page calls them.
+LIST_FIELDS = {
+    "name": "名称", "sub_item": "子项", "power_type": "权力类型", "department": "实施部门",
+    "region": "行政区划", "legal_basis": "设定依据", "statutory_limit": "法定时限",
+    "statutory_unit": "法定时限", "promised_limit": "承诺时限", "promised_unit": "承诺时限",
+    "fees": "收费标准", "level": "行使层级", "power_item_code": "对应权力事项",
+    "industry": "行业", "restriction": "措施", "duties": "职责",
+    "accountability": "追责情形", "description": "说明",
+}
 
 
 def site_root(site_url: str) -> str:
@@ -89,23 +100,76 @@ def safe_url(value: str | None) -> str:
     return ""
 
 
+def context_lang(ctx: Context) -> str:
+    """The language of the page being rendered: ours pass `lang`; Pelican's pages carry it."""
+    lang = ctx.get("lang")
+    if not lang:
+        page = ctx.get("page")
+        lang = getattr(page, "lang", None)
+    return lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANG
+
+
 def _label(table: dict[str, str]) -> Any:
-    return lambda value: table.get(value, value) if value else "—"
+    @pass_context
+    def label(ctx: Context, value: str | None) -> str:
+        return i18n.t(table.get(value, value), context_lang(ctx)) if value else "—"
+
+    return label
+
+
+@pass_context
+def translate(ctx: Context, text: str, **values: Any) -> str:
+    """`t("中文")` in a template: the interface string in the page's language."""
+    return i18n.t(text, context_lang(ctx), **values)
+
+
+@pass_context
+def fmt_money_lang(ctx: Context, value: Decimal | None, currency: str | None = "CNY") -> str:
+    if value is not None and context_lang(ctx) == "en":
+        return f"{'CNY' if currency in (None, 'CNY') else currency} {value:,.2f}"
+    return fmt_money(value, currency)
+
+
+@pass_context
+def fmt_wan_lang(ctx: Context, value: Decimal | None) -> str:
+    if value is not None and context_lang(ctx) == "en":
+        return f"CNY {value / 1000000:,.2f} million"
+    return fmt_wan(value)
+
+
+@pass_context
+def fmt_limit_lang(ctx: Context, value: int | None, unit: str | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value}{i18n.t(UNITS.get(unit or '', ' ' + (unit or '')), context_lang(ctx))}"
+
+
+def percent(value: float | Decimal | None) -> str:
+    return "—" if value is None else f"{float(value) * 100:.1f}%".replace(".0%", "%")
+
+
+def wan_number(value: Decimal | int | None) -> float:
+    """A sum in 万元 as a plain number, rounded for a chart."""
+    return round(float(value or 0) / 10000, 2)
 
 
 FILTERS = {
     "date": fmt_date,
     "datetime": fmt_datetime,
-    "money": fmt_money,
-    "wan": fmt_wan,
+    "money": fmt_money_lang,
+    "wan": fmt_wan_lang,
     "number": fmt_number,
-    "limit": fmt_limit,
+    "limit": fmt_limit_lang,
+    "percent": percent,
+    "wan_number": wan_number,
+    "t": translate,
     "safe_url": safe_url,
     "method": _label(METHODS),
     "category": _label(CATEGORIES),
     "status": _label(STATUSES),
     "restriction": _label(RESTRICTIONS),
     "list_kind": _label(publish.LIST_KIND_NAMES),
+    "change": _label({"added": "新增", "removed": "删除", "changed": "修改"}),
 }
 
 
@@ -127,13 +191,43 @@ def add_template_helpers(generator: Generator) -> None:
     # Read when a template is compiled; none is compiled before generator_init.
     generator.env.finalize = strip_control_characters
 
-    def href(kind: str, record_id: str) -> str:
-        return f"{root}/{publish.url_path(kind, record_id)}"
+    @pass_context
+    def href(ctx: Context, kind: str, record_id: str) -> str:
+        return f"{root}{i18n.prefix(context_lang(ctx))}/{publish.url_path(kind, record_id)}"
+
+    @pass_context
+    def url(ctx: Context, path: str = "") -> str:
+        """A page of the site, in the language of the page being rendered."""
+        return f"{root}{i18n.prefix(context_lang(ctx))}/{path}"
+
+    @pass_context
+    def translations(ctx: Context) -> list[dict[str, str]]:
+        """This page in every language (for hreflang links and the language switch)."""
+        base = ctx.get("page_base")
+        if base is None:
+            page = ctx.get("page")
+            base = f"{page.slug}/" if getattr(page, "slug", None) else ""
+        current = context_lang(ctx)
+        return [
+            {"lang": lang, "name": i18n.NAMES[lang], "href": f"{root}{i18n.prefix(lang)}/{base}",
+             "current": "1" if lang == current else ""}
+            for lang in i18n.LANGUAGES
+        ]
 
     generator.env.filters.update(FILTERS)
     generator.env.globals.update(
         SITE_ROOT=root,
         href=href,
+        url=url,
+        t=translate,
+        page_lang=pass_context(context_lang),
+        translations=translations,
+        bar_chart=charts.bar_chart,
+        histogram=charts.histogram,
+        histogram_bins=charts.bins,
+        gantt=charts.gantt,
+        gantt_span=charts.Span,
+        field_names=LIST_FIELDS,
         FEED_ATOM_URL=f"{root}/{feeds.ATOM_PATH}",
         FEED_RSS_URL=f"{root}/{feeds.RSS_PATH}",
     )
@@ -209,14 +303,16 @@ class SunlitPagesGenerator(Generator):
             for key in ("SITENAME", "SITESUBTITLE", "SITEURL", "DEFAULT_LANG", "localsiteurl")
             if key in self.context
         }
-        data = self.data
         per_page = int(self.settings.get("SUNLIT_PER_PAGE", 50))
-        self._write(writer, "", "index", figures=data.figures, latest_awards=data.latest_awards)
+        self._write_home(writer)
         self._write_tenders(writer, per_page)
+        self._write_tender_browse(writer, per_page)
         self._write_organisations(writer, per_page)
+        self._write_departments(writer)
         self._write_lists(writer, per_page)
         self._write_approvals(writer)
-        self._write(writer, "search/", "search")
+        self._write_projects(writer, per_page)
+        self._write_lang(writer, "search/", "search")
         self._write_flags_sources_data(writer)
         if self.search_rows is not None:
             write_browser_index(
@@ -225,6 +321,85 @@ class SunlitPagesGenerator(Generator):
                 site_root=site_root(self.settings.get("SITEURL", "")),
             )
 
+    def _write_lang(self, writer: Writer, path: str, template: str, **values: Any) -> None:
+        """Write a page in every language: Chinese at `path`, English at `en/<path>`."""
+        for lang in i18n.LANGUAGES:
+            prefix = i18n.prefix(lang).lstrip("/")
+            self._write(writer, f"{prefix}/{path}" if prefix else path, template, lang=lang,
+                        LANG_PREFIX=i18n.prefix(lang), page_base=path, **values)
+
+    def _write_home(self, writer: Writer) -> None:
+        data = self.data
+        self._write_lang(writer, "", "index", figures=data.figures,
+                         latest_awards=data.latest_awards, latest_changes=data.list_changes[:10],
+                         overdue_cases=data.overdue_cases[:10],
+                         overdue_total=len(data.overdue_cases))
+
+    def _write_tender_browse(self, writer: Writer, per_page: int) -> None:
+        """/tenders/<facet>/<value>/: the tenders of one year, region, category or method."""
+        for facet, groups in self._facets().items():
+            for value, tenders in groups.items():
+                folder = f"tenders/{facet}/{publish.path_segment(value)}"
+                feed_kind = {"region": "region", "category": "category"}.get(facet)
+                page_feeds = self._feeds(feed_kind, value) if feed_kind else []
+                for page in paginate(tenders, per_page, folder):
+                    self._write_lang(writer, page.path, "tenders", page=page, total=len(tenders),
+                                     facet=facet, facet_value=value, page_feeds=page_feeds)
+
+    def _facets(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
+        if not hasattr(self, "_facet_groups"):
+            self._facet_groups = publish.tender_facets(self.data.tenders)
+        return self._facet_groups
+
+    def _facet_links(self) -> list[dict[str, Any]]:
+        return [
+            {"facet": facet,
+             "values": [{"value": value, "count": len(tenders),
+                         "path": f"tenders/{facet}/{publish.path_segment(value)}/"}
+                        for value, tenders in groups.items()]}
+            for facet, groups in self._facets().items() if groups
+        ]
+
+    def _department_keys(self) -> set[str]:
+        if not hasattr(self, "_departments_seen"):
+            self._departments_seen = {d["department_key"] for d in self.data.departments}
+        return self._departments_seen
+
+    def _write_departments(self, writer: Writer) -> None:
+        data = self.data
+        self._write_lang(writer, "departments/", "departments", departments=data.departments)
+        items = publish._group([i for i in data.list_items if i["department_key"]],
+                               "department_key")
+        codes: dict[str, set[str]] = {}
+        for item_code, cases in data.cases_by_item.items():
+            for case in cases:
+                if case["department_key"]:
+                    codes.setdefault(case["department_key"], set()).add(item_code)
+        for dept in data.departments:
+            key = dept["department_key"]
+            self._write_lang(
+                writer, publish.url_path("department", key), "department", department=dept,
+                list_items=items.get(key, []),
+                approval_items=[a for a in data.approval_items
+                                if a["item_code"] in codes.get(key, set())],
+                is_organisation=key in self._org_ids(),
+                page_feeds=self._feeds("department", key),
+            )
+
+    def _org_ids(self) -> set[str]:
+        if not hasattr(self, "_org_id_set"):
+            self._org_id_set = {o["org_id"] for o in self.data.organisations}
+        return self._org_id_set
+
+    def _write_projects(self, writer: Writer, per_page: int) -> None:
+        projects = self.data.projects
+        for page in paginate(projects, per_page, "projects"):
+            self._write_lang(writer, page.path, "projects", page=page, total=len(projects))
+        until = self.data.figures.get("last_fetched_at")
+        for project in projects:
+            self._write_lang(writer, publish.url_path("project", project["project_code"]),
+                             "project", project=project, until=until)
+
     def _feeds(self, kind: str, record_id: str = "") -> list[feeds.FeedLink]:
         """The feeds a page links (written by the sunlit_feeds plugin)."""
         return feeds.feeds_for(kind, record_id, self.context.get(feeds.CONTEXT_KEY))
@@ -232,32 +407,38 @@ class SunlitPagesGenerator(Generator):
     def _write_tenders(self, writer: Writer, per_page: int) -> None:
         data = self.data
         for page in paginate(data.tenders, per_page, "tenders"):
-            self._write(writer, page.path, "tenders", page=page, total=len(data.tenders))
+            self._write_lang(writer, page.path, "tenders", page=page, total=len(data.tenders),
+                             facet_links=self._facet_links() if page.number == 1 else [])
         for tender in data.tenders:
             tender_id = tender["tender_id"]
-            self._write(
+            self._write_lang(
                 writer,
                 publish.url_path("tender", tender_id),
                 "tender",
                 tender=tender,
                 awards=data.awards_by_tender.get(tender_id, []),
                 bids=data.bids_by_tender.get(tender_id, []),
+                flags=data.flags_by_tender.get(tender_id, []),
+                timeline=tender_timeline(tender),
             )
 
     def _write_organisations(self, writer: Writer, per_page: int) -> None:
         data = self.data
         for page in paginate(data.organisations, per_page, "orgs"):
-            self._write(writer, page.path, "organisations", page=page,
+            self._write_lang(writer, page.path, "organisations", page=page,
                         total=len(data.organisations))
         for org in data.organisations:
             org_id = org["org_id"]
-            self._write(
+            self._write_lang(
                 writer,
                 publish.url_path("organisation", org_id),
                 "organisation",
                 org=org,
                 tenders=data.tenders_by_buyer.get(org_id, []),
                 awards=data.awards_by_supplier.get(org_id, []),
+                stats=data.org_stats.get(org_id, {}),
+                flags=data.flags_by_org.get(org_id, []),
+                is_department=org_id in self._department_keys(),
                 page_feeds=self._feeds("organisation", org_id),
             )
 
@@ -270,42 +451,74 @@ class SunlitPagesGenerator(Generator):
             {"kind": kind, "count": len(items), "path": f"{folders[kind]}/"}
             for kind, items in by_kind.items()
         ]
-        self._write(writer, "lists/", "lists", kinds=kinds)
+        self._write_lang(writer, "lists/", "lists", kinds=kinds)
         for kind, items in by_kind.items():
             folder = folders[kind]
             for page in paginate(items, per_page, folder):
-                self._write(writer, page.path, "list_kind", kind=kind, page=page,
+                self._write_lang(writer, page.path, "list_kind", kind=kind, page=page,
                             total=len(items), page_feeds=self._feeds("list_kind", kind))
+        changes = publish._group(self.data.list_changes, "item_id")
         for item in self.data.list_items:
-            self._write(writer, publish.url_path("list_item", item["item_id"]), "list_item",
-                        item=item)
+            self._write_lang(writer, publish.url_path("list_item", item["item_id"]), "list_item",
+                             item=item, changes=changes.get(item["item_id"], []))
 
     def _write_approvals(self, writer: Writer) -> None:
         data = self.data
-        self._write(writer, "approvals/", "approvals", items=data.approval_items,
+        self._write_lang(writer, "approvals/", "approvals", items=data.approval_items,
                     page_feeds=self._feeds("approvals"))
         for item in data.approval_items:
-            self._write(
+            cases = data.cases_by_item.get(item["item_code"], [])
+            self._write_lang(
                 writer,
                 publish.url_path("approval_item", item["item_code"]),
                 "approval_item",
                 item=item,
-                cases=data.cases_by_item.get(item["item_code"], []),
+                cases=cases,
+                **processing_times(item, cases),
                 page_feeds=self._feeds("approval_item", item["item_code"]),
             )
 
 
     def _write_flags_sources_data(self, writer: Writer) -> None:
-        self._write(writer, "flags/", "flags", flags=self.flag_pages)
+        self._write_lang(writer, "flags/", "flags", flags=self.flag_pages)
         for flag in self.flag_pages:
-            self._write(writer, f"flags/{publish.path_segment(str(flag['slug']))}/", "flag",
+            self._write_lang(writer, f"flags/{publish.path_segment(str(flag['slug']))}/", "flag",
                         flag=flag, page_feeds=self._feeds("flag", str(flag["code"])))
-        self._write(writer, "sources/", "sources", sources=self.sources)
+        self._write_lang(writer, "sources/", "sources", sources=self.sources)
         # The downloads are exported into the build itself, so they match the pages exactly.
         db = Path(self.settings["SUNLIT_DB"])
         manifest = export.export_all(db, Path(self.output_path) / "data")
-        self._write(writer, "data/", "data", manifest=manifest,
+        self._write_lang(writer, "data/", "data", manifest=manifest,
                     dictionary=dictionary.data_dictionary(db))
+
+
+def tender_timeline(tender: dict[str, Any]) -> list[dict[str, Any]]:
+    """The steps of a tender whose dates are known: notice, bid deadline, award, result."""
+    steps = [
+        ("招标公告", tender.get("tender_published_at")),
+        ("投标截止", tender.get("bid_deadline_at")),
+        ("定标", tender.get("award_date")),
+        ("结果公告", tender.get("published_at")),
+    ]
+    return [{"label": label, "at": at} for label, at in steps if at is not None]
+
+
+def processing_times(item: dict[str, Any], cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """The working days completed cases took, binned, with the limits in working days."""
+    days = [int(c["working_days"]) for c in cases if c["working_days"] is not None]
+    markers = [
+        (label, int(item[f"{kind}_limit"]))
+        for label, kind in (("承诺", "promised"), ("法定", "statutory"))
+        if item.get(f"{kind}_limit") is not None and item.get(f"{kind}_unit") == "workday"
+    ]
+    promised = item.get("promised_limit") if item.get("promised_unit") == "workday" else None
+    return {
+        "workday_bins": charts.bins(days, limits=[v for _, v in markers]),
+        "workday_markers": markers,
+        "workday_cases": len(days),
+        "over_promised": sum(1 for d in days if promised is not None and d > promised),
+        "overdue_share": item["overdue"] / item["cases"] if item["cases"] else None,
+    }
 
 
 def get_generators(pelican: Any) -> type[Generator]:
