@@ -65,14 +65,11 @@ def _sample_portal(
     if not any(source.uses_portal for source in sources):
         yield None
         return
-    from disclosures.portal import start_portal
+    from disclosures.portal.server import portal_process
 
-    portal = start_portal(port=0) if size is None else start_portal(size=size, port=0)
-    console.print(f"sample portal at {portal.url}")
-    try:
-        yield str(portal.url)
-    finally:
-        portal.stop()
+    with portal_process(size) as url:
+        console.print(f"sample portal at {url}")
+        yield url
 
 
 def _crawl(
@@ -115,6 +112,7 @@ def _crawl(
                     "custom_settings": {
                         "DOWNLOAD_DELAY": source.delay,
                         "AUTOTHROTTLE_ENABLED": source.autothrottle,
+                        "CONCURRENT_REQUESTS_PER_DOMAIN": source.concurrency,
                     },
                     "__doc__": base.__doc__,
                 },

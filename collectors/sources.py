@@ -25,10 +25,12 @@ PORTAL_SCHEME = "portal:"
 # Where sample-portal urls point (.invalid never resolves: RFC 2606).
 PORTAL_ORIGIN = "http://sample-portal.invalid"
 DEFAULT_DELAY = 1.0
+# Requests in flight at once per host: government portals are small servers.
+DEFAULT_CONCURRENCY = 2
 
 _KEYS = {
     "name", "format", "url", "urls", "categories", "list_kind", "page_size", "delay",
-    "autothrottle", "label_synonyms", "max_reject_rate", "since", "until",
+    "autothrottle", "concurrency", "label_synonyms", "max_reject_rate", "since", "until",
 }
 _URL_PREFIXES = ("http://", "https://", PORTAL_SCHEME + "/")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -50,6 +52,7 @@ class SourceConfig:
     page_size: int | None = None
     delay: float = DEFAULT_DELAY
     autothrottle: bool = True
+    concurrency: int = DEFAULT_CONCURRENCY
     label_synonyms: dict[str, str] = field(default_factory=dict)
     max_reject_rate: float | None = None
     # OCDS only: releases dated outside [since, until] are skipped.
@@ -132,6 +135,7 @@ def _parse_one(table: Any, where: str) -> SourceConfig:
         page_size=_positive_int(table, "page_size", where),
         delay=_number(table, "delay", where, default=DEFAULT_DELAY, low=0.0, high=None),
         autothrottle=_bool(table, "autothrottle", where, default=True),
+        concurrency=_positive_int(table, "concurrency", where) or DEFAULT_CONCURRENCY,
         label_synonyms=_synonyms(table, where),
         max_reject_rate=_optional_rate(table, where),
         since=_date(table, "since", fmt, where),

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -299,3 +304,53 @@ def start_portal(size: int = 120, seed: int = 7, port: int = 0,
                  host: str = "127.0.0.1") -> Portal:
     """Serve a sample portal of `size` award notices in a background thread."""
     return Portal(size, seed, port, host).start()
+
+
+@contextlib.contextmanager
+def portal_process(size: int | None = None, seed: int = 7) -> Iterator[str]:
+    """Serve a sample portal in a child process on a free port of 127.0.0.1; yield its URL.
+
+    `sunlit collect` uses this rather than a thread: the portal stands for a remote server,
+    and in a thread of the collecting process its page rendering would compete with the
+    crawl for the interpreter lock.
+    """
+    args = ["--seed", str(seed)] + (["--size", str(size)] if size is not None else [])
+    command = [sys.executable, "-c", "import sys; from disclosures.portal.server import main; "
+               "main(sys.argv[1:])", *args]
+    # The child serves until its stdin closes: even a collect killed with SIGKILL leaves no
+    # portal behind.
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        url = child.stdout.readline().strip()
+        if not url.startswith("http://"):
+            raise RuntimeError(f"the sample portal did not start (exit status {child.wait()})")
+        yield url
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve on a free port until stdin closes, printing the URL once listening."""
+    parser = argparse.ArgumentParser(prog="python -m disclosures.portal.server")
+    parser.add_argument("--size", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    running = start_portal(size=args.size, seed=args.seed, port=0)
+    print(running.url, flush=True)
+    try:
+        sys.stdin.read()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+
+
+if __name__ == "__main__":
+    main()
