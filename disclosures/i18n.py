@@ -234,10 +234,15 @@ CATALOGUE: dict[str, str] = {
     "办理部门": "Department",
     "查看清单中的本事项": "This item in the lists",
     "最长用时": "Longest",
-    "超期：办结晚于期限，或至最近一次抓取仍未办结且已过期限。期限取公布的期限；按自然日计的承诺时限从受理时间起算；按工作日计且未公布期限的不作判断。":
-        "Overdue: completed after the deadline, or still open past it at the latest fetch. The "
-        "deadline is the published one; promised limits in calendar days run from acceptance; "
-        "limits in working days without a published deadline are not judged.",
+    "超期：已办结的，用时超过承诺时限或法定时限"
+    "（工作日按国务院节假日安排计算，与风险提示 AP01、AP02 相同），"
+    "或晚于公布的期限；未办结的，至最近一次抓取已过公布的期限或按自然日计的承诺时限"
+    "（按工作日计且未公布期限的不作判断）。":
+        "Overdue: a completed case that took longer than its promised or statutory limit "
+        "(working days under the State Council's holiday calendar, as red flags AP01 and AP02 "
+        "count them), or finished after a published deadline; an open case past its published "
+        "deadline or its promised limit in calendar days at the latest fetch (open cases with "
+        "limits in working days and no published deadline are not judged).",
     "办件编号": "Case number",
     "申请人": "Applicant",
     "受理": "Accepted",

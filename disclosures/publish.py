@@ -324,22 +324,29 @@ def read_list_items(con: duckdb.DuckDBPyConnection) -> list[Row]:
     )
 
 
-# A case is overdue when it finished after its deadline, or is still open past its deadline as of
-# the newest fetch (not "now": a rebuild of the same database gives the same pages). The deadline
-# is the published one or, for limits in calendar days, acceptance plus the limit; limits in
-# working days without a published deadline are not judged here.
+# A completed case is overdue when it overran its promised or statutory limit, counted as flags
+# AP01 and AP02 count them (working days under the holiday calendar, via approval_case_timing),
+# or finished after a deadline published with it. An open case is judged against the newest
+# fetch, not "now", so a rebuild of the same database gives the same pages: it is overdue once
+# that moment is past its published deadline or its limit in calendar days; an open case with a
+# limit in working days and no published deadline is not judged.
 _CASE_TIMES = """
     SELECT c.*,
            coalesce(c.deadline_at,
                     CASE WHEN c.promised_unit = 'calendar_day' AND c.promised_limit IS NOT NULL
                          THEN c.accepted_at + to_days(c.promised_limit) END) AS effective_deadline,
-           round(epoch(c.completed_at - c.accepted_at) / 86400.0, 1) AS days_taken
+           round(epoch(c.completed_at - c.accepted_at) / 86400.0, 1) AS days_taken,
+           coalesce(ct.promised_overdue, false) OR coalesce(ct.statutory_overdue, false)
+               AS limit_overrun
     FROM current_approval_cases c
+    LEFT JOIN (SELECT case_id, promised_overdue, statutory_overdue FROM approval_case_timing) ct
+           USING (case_id)
 """
 _OVERDUE = """
-    (effective_deadline IS NOT NULL AND (
-        completed_at > effective_deadline
-        OR (completed_at IS NULL AND (SELECT max(fetched_at) FROM documents) > effective_deadline)))
+    (CASE WHEN completed_at IS NOT NULL
+          THEN limit_overrun OR coalesce(completed_at > effective_deadline, false)
+          ELSE coalesce((SELECT max(fetched_at) FROM documents) > effective_deadline, false)
+     END)
 """
 
 
