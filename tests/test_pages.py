@@ -171,3 +171,35 @@ def test_project_page_draws_one_bar_per_case(site: Path) -> None:
     assert len(svg.cssselect("rect")) == 2
     assert len(doc.cssselect("section.chart-box tbody tr")) == 2
     assert PROJECT in page(site, "projects").text_content()
+
+
+def test_a_case_past_its_working_day_limit_is_overdue_as_flag_ap01_counts_it(
+    tmp_path: Path,
+) -> None:
+    """No published deadline, a limit in working days: the site still judges the case."""
+    from sitedata import _record
+
+    from disclosures.publish import open_reader, read_approval_cases
+
+    db = build_sample_db(tmp_path / "s.duckdb", tenders=2).path
+    accepted = datetime(2025, 9, 26, 10, 0, tzinfo=SHANGHAI)  # before the National Day break
+    rows = []
+    # 5 working days after 26 Sep 2025 end on 10 Oct (28 Sep and 11 Oct are worked, 1–8 Oct off).
+    for case_id, completed in (("WD-LATE", datetime(2025, 10, 11, 9, 0, tzinfo=SHANGHAI)),
+                               ("WD-ONTIME", datetime(2025, 10, 10, 16, 0, tzinfo=SHANGHAI))):
+        rows.append(_record({
+            "case_id": case_id, "item_code": APPROVAL_ITEM_CODE,
+            "item_name": "建设工程规划许可证核发",
+            "department": "宜昌市自然资源和规划局", "department_id": None, "project_code": None,
+            "applicant": "宜昌某某置业有限公司", "accepted_at": accepted, "completed_at": completed,
+            "deadline_at": None, "status": "completed", "promised_limit": 5,
+            "promised_unit": "workday", "source": SOURCE, "url": "http://example.invalid/",
+            "document_sha256": None,
+        }))
+    con = store.connect(db, read_only=False)
+    store.upsert_records(con, "approval_cases", rows, "run-wd")
+    con.close()
+    with open_reader(db) as reader:
+        overdue = {c["case_id"]: c["overdue"] for c in read_approval_cases(reader)}
+    assert overdue["WD-LATE"] is True
+    assert overdue["WD-ONTIME"] is False
