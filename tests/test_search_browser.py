@@ -45,8 +45,8 @@ def page(browser: Browser) -> Iterator[Page]:
 def search_from_header(page: Page, site: str, query: str) -> list[str]:
     """Type `query` in the header's search box of the home page; the first page's result paths."""
     page.goto(site + "/")
-    page.get_by_label("搜索 Search").fill(query)
-    page.get_by_label("搜索 Search").press("Enter")
+    page.locator("#site-search").fill(query)
+    page.locator("#site-search").press("Enter")
     page.wait_for_url("**/search/**")
     return shown_results(page)
 
