@@ -98,6 +98,21 @@
     return root + prefix + rest;
   }
 
+  // Pagefind's input carries only a placeholder: give it a visible label of its own.
+  function labelInput(container, tries) {
+    var input = container.querySelector("input.pagefind-ui__search-input");
+    if (!input) {
+      if (tries > 0) window.requestAnimationFrame(function () { labelInput(container, tries - 1); });
+      return;
+    }
+    if (!input.id) input.id = "pagefind-query";
+    var label = document.createElement("label");
+    label.htmlFor = input.id;
+    label.className = "search-label";
+    label.textContent = container.getAttribute("data-label") || "搜索";
+    container.insertBefore(label, container.firstChild);
+  }
+
   window.addEventListener("DOMContentLoaded", function () {
     var element = document.getElementById("search");
     if (!element || typeof PagefindUI === "undefined") return;
@@ -127,6 +142,7 @@
         return result;
       },
     });
+    labelInput(element, 20);
     var query = new URLSearchParams(window.location.search).get("q");
     if (query) {
       ui.triggerSearch(query);
