@@ -107,8 +107,8 @@ def test_home_page_leads_to_a_tender(site_url: str, tab: Tab) -> None:
 def test_searching_a_supplier_name_finds_its_record(site_url: str, tab: Tab) -> None:
     page = tab.page
     page.goto(site_url + "/")
-    page.get_by_label("搜索 Search").fill(SEARCH_SUPPLIER)
-    page.get_by_label("搜索 Search").press("Enter")
+    page.locator("#site-search").fill(SEARCH_SUPPLIER)
+    page.locator("#site-search").press("Enter")
     page.wait_for_url("**/search/**")
     results = page.locator(".pagefind-ui__result-link")
     try:
