@@ -33,15 +33,19 @@ DEFAULT_MAX_REJECT_RATE = 0.2
               default=DEFAULT_MAX_REJECT_RATE, show_default=True,
               help="Fail a source whose share of rejected records is above this "
                    "(a source's own max_reject_rate wins).")
+@click.option("--full", is_flag=True,
+              help="Read every page again, even those unchanged since the last collect.")
 @click.option("--verbose", is_flag=True, help="Show Scrapy's log at INFO level.")
 @click.pass_context
 def collect(
     ctx: click.Context, sources_path: Path, db: Path, archive: Path, portal_size: int | None,
-    max_reject_rate: float, verbose: bool,
+    max_reject_rate: float, full: bool, verbose: bool,
 ) -> None:
     """Collect every source in the sources file into the database, keeping every body fetched.
 
-    Exits non-zero when a source could not be collected or rejected too many records.
+    A re-run reads only what is new or changed: paging stops at a page a finished collect
+    already read unchanged (--full reads everything). Exits non-zero when a source could not
+    be collected or rejected too many records.
     """
     try:
         sources = load_sources(sources_path)
@@ -52,7 +56,7 @@ def collect(
     with _sample_portal(sources, portal_size, console) as base_url:
         if base_url is not None:
             sources = [s.with_portal(base_url) if s.uses_portal else s for s in sources]
-        runs = _crawl(sources, db, archive, verbose, console, max_reject_rate)
+        runs = _crawl(sources, db, archive, verbose, console, max_reject_rate, full)
     failed = _report(runs, db, max_reject_rate)
     if failed:
         ctx.exit(1)
@@ -74,7 +78,7 @@ def _sample_portal(
 
 def _crawl(
     sources: list[SourceConfig], db: Path, archive: Path, verbose: bool, console: Console,
-    max_reject_rate: float,
+    max_reject_rate: float, full: bool = False,
 ) -> list[SourceRun]:
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
@@ -117,7 +121,8 @@ def _crawl(
                     "__doc__": base.__doc__,
                 },
             )
-            process.crawl(spidercls, source=source, run=run)
+            known = {} if full else writer.known_pages(source.name)
+            process.crawl(spidercls, source=source, run=run, known=known)
             runs.append(run)
         with _progress(runs, console):
             process.start()

@@ -37,3 +37,16 @@ class PageReject:
     reason_code: str
     reason: str
     raw: str
+
+
+@dataclass(frozen=True)
+class KnownPage:
+    """A page a finished collect already archived and read: its body's sha256 and validators.
+
+    `sunlit collect` loads these from `documents` and hands them to each spider, which holds no
+    SQL: a page met again with the same body (or answered 304 Not Modified) needs no reading.
+    """
+
+    sha256: str
+    etag: str | None = None
+    last_modified: str | None = None

@@ -81,6 +81,8 @@ class ArchiveMiddleware:
         fetched_at = datetime.now(UTC)
         sha256, archive_path = run.writer.archive(response.body)
         content_type = response.headers.get(b"Content-Type")
+        etag = response.headers.get(b"ETag")
+        last_modified = response.headers.get(b"Last-Modified")
         run.writer.add_document(
             {
                 "sha256": sha256,
@@ -92,6 +94,8 @@ class ArchiveMiddleware:
                 "encoding": document_encoding(response),
                 "size_bytes": len(response.body),
                 "archive_path": archive_path,
+                "etag": etag.decode("latin-1") if etag else None,
+                "last_modified": last_modified.decode("latin-1") if last_modified else None,
             }
         )
         run.counts.pages += 1

@@ -301,9 +301,16 @@ class LoadPipeline:
         """A complete list snapshot retires the items of its kind that were not listed."""
         run = self.run
         source = run.source
-        if source.format not in LIST_FORMATS or run.errors or run.counts.rejected or not self.seen:
+        if source.format not in LIST_FORMATS or run.errors or run.counts.rejected:
+            return
+        if not self.seen and not run.unchanged_pages:
             return
         present = [key.partition(":")[2] for key in self.seen if key.startswith("list_items:")]
+        # Pages not read again because unchanged still list what was read from them.
+        present += run.writer.keys_from_documents(
+            "list_items", run.unchanged_pages, "source = ? AND list_kind = ?",
+            [source.name, source.list_kind],
+        )
         run.retired = run.writer.retire_missing(
             "list_items", present, "source = ? AND list_kind = ?", [source.name, source.list_kind]
         )

@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from collectors.items import KnownPage
 from collectors.sources import SourceConfig
 from disclosures import ids, store
 
@@ -115,7 +116,7 @@ class Writer:
             try:
                 with os.fdopen(fd, "wb") as handle:
                     # mtime=0: the same body always compresses to the same bytes.
-                    handle.write(gzip.compress(body, mtime=0))
+                    handle.write(gzip.compress(body, compresslevel=6, mtime=0))
                 os.replace(temp, target)
             except BaseException:
                 Path(temp).unlink(missing_ok=True)
@@ -206,6 +207,38 @@ class Writer:
         ).fetchall()
         return {(str(k), str(h)) for k, h in rows}
 
+    def keys_from_documents(
+        self, table: str, sha256s: list[str], where: str, params: list[Any]
+    ) -> list[str]:
+        """Keys of the current records of `table` read from these documents."""
+        if not sha256s:
+            return []
+        key = store.RECORD_TABLES[table]
+        rows = self.con.execute(
+            f"SELECT {key} FROM {table} WHERE is_current AND {where} "
+            "AND document_sha256 IN (SELECT unnest(?))", [*params, sha256s],
+        ).fetchall()
+        return [str(k) for (k,) in rows]
+
+    def known_pages(self, source: str) -> dict[str, KnownPage]:
+        """Pages of `source` archived by a collect that finished it, newest body per url.
+
+        A killed collect's pages are not known: what it read may not all be written (candidate
+        tenders and merged organisations are written only when a collect ends).
+        """
+        rows = self.con.execute(
+            """SELECT d.url, d.sha256, d.etag, d.last_modified FROM documents d
+               WHERE d.source = ? AND EXISTS (
+                   SELECT 1 FROM runs r WHERE r.source = d.source AND r.finished_at IS NOT NULL
+                   AND d.fetched_at BETWEEN r.started_at AND r.finished_at)
+               QUALIFY row_number() OVER (PARTITION BY d.url ORDER BY d.fetched_at DESC) = 1""",
+            [source],
+        ).fetchall()
+        return {
+            str(url): KnownPage(str(sha256), etag, last_modified)
+            for url, sha256, etag, last_modified in rows
+        }
+
     def retire_missing(self, table: str, present: list[str], where: str, params: list[Any]) -> int:
         return store.retire_missing(self.con, table, present, where, params)
 
@@ -237,6 +270,8 @@ class SourceRun:
     unknown_labels: set[str] = field(default_factory=set)
     finish_reason: str | None = None
     retired: int = 0
+    # sha256 of each page met unchanged since a finished collect read it (not read again).
+    unchanged_pages: list[str] = field(default_factory=list)
 
     def reject(
         self, *, kind: str, url: str | None, reason_code: str, reason: str, raw: str
@@ -260,7 +295,8 @@ class SourceRun:
         return self.counts.rejected / self.counts.items if self.counts.items else 0.0
 
     def status(self, default_max_reject_rate: float) -> str:
-        if self.counts.pages == 0 or self.finish_reason not in (None, "finished"):
+        fetched = self.counts.pages + len(self.unchanged_pages)
+        if fetched == 0 or self.finish_reason not in (None, "finished"):
             return "failed"
         threshold = self.source.max_reject_rate
         if threshold is None:
@@ -277,6 +313,9 @@ class SourceRun:
             shown = "; ".join(self.errors[:3])
             more = f" (+{len(self.errors) - 3} more)" if len(self.errors) > 3 else ""
             parts.append(f"{len(self.errors)} request(s) failed: {shown}{more}")
+        if self.unchanged_pages:
+            parts.append(f"{len(self.unchanged_pages)} page(s) unchanged since the last collect, "
+                         "not read again")
         if self.retired:
             parts.append(f"{self.retired} list item(s) no longer listed")
         if self.unknown_labels:

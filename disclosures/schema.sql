@@ -89,6 +89,10 @@ COMMENT ON COLUMN documents.content_type IS 'Content-Type header as sent.';
 COMMENT ON COLUMN documents.encoding IS 'Character encoding used to decode the body.';
 COMMENT ON COLUMN documents.size_bytes IS 'Body size in bytes.';
 COMMENT ON COLUMN documents.archive_path IS 'Path of the gzip-compressed body, relative to the archive directory.';
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS etag VARCHAR;
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS last_modified VARCHAR;
+COMMENT ON COLUMN documents.etag IS 'ETag header as sent, if any: asked for again with If-None-Match.';
+COMMENT ON COLUMN documents.last_modified IS 'Last-Modified header as sent, if any: asked for again with If-Modified-Since.';
 
 CREATE TABLE IF NOT EXISTS organisations (
     org_id VARCHAR NOT NULL,

@@ -36,6 +36,8 @@ class ApprovalsJsonSpider(JsonApiSpider):
     records_path = ("data",)
     total_path = ("total",)
     page_kind = "approval_case"
+    # Read by SourceSpider: the cases are listed newest first.
+    unchanged_pages = "stop"
 
     def parse_record(self, response: Response, record: Any) -> Iterable[Output]:
         yield self.item(response, "approval_case", {"row": record})

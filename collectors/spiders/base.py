@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import scrapy
@@ -23,13 +23,18 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from collectors.encoding import decode_page
-from collectors.items import PageReject, SourceItem
+from collectors.items import KnownPage, PageReject, SourceItem
 from collectors.sources import SourceConfig
 
 if TYPE_CHECKING:
     from collectors.run import SourceRun
 
 Output = SourceItem | PageReject | Request
+# What a spider does with a page a finished collect already read, body unchanged:
+# "fetch" reads it again (the default); "stop" reads no record of it and pages no further (a
+# newest-first list: what follows is older and stored); "skip" reads no record of it but keeps
+# paging (a list snapshot, where every page must be seen).
+UnchangedPages = Literal["fetch", "stop", "skip"]
 # A JSON API claiming more pages than this is believed broken, not followed to the end.
 MAX_PAGES = 10_000
 # Raw text kept with a page reject: enough to see what the server sent, not the whole body.
@@ -58,11 +63,22 @@ class SourceSpider(scrapy.Spider):
 
     # Read by collectors.spiders.FORMATS and by `sunlit collect`: the sources.toml format name.
     format: ClassVar[str] = ""
+    # Read by SourceSpider.request / page_unchanged: see UnchangedPages.
+    unchanged_pages: ClassVar[UnchangedPages] = "fetch"
 
-    def __init__(self, source: SourceConfig, run: SourceRun | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, source: SourceConfig, run: SourceRun | None = None,
+        known: Mapping[str, KnownPage] | None = None, **kwargs: Any,
+    ) -> None:
         super().__init__(name=source.name, **kwargs)
         self.source = source
         self.run = run
+        # Pages read by earlier finished collects, by url (empty: collect everything).
+        self.known: Mapping[str, KnownPage] = known or {}
+
+    @property
+    def incremental(self) -> bool:
+        return bool(self.known) and self.unchanged_pages != "fetch"
 
     def start_urls_for_source(self) -> list[str]:
         return list(self.source.urls)
@@ -71,11 +87,47 @@ class SourceSpider(scrapy.Spider):
         for url in self.start_urls_for_source():
             yield self.request(url, self.parse, first=True)
 
-    def request(self, url: str, callback: Any, *, first: bool = False, **cb_kwargs: Any) -> Request:
+    def request(
+        self, url: str, callback: Any, *, first: bool = False, conditional: bool = True,
+        **cb_kwargs: Any,
+    ) -> Request:
+        meta: dict[str, Any] = {"sunlit_first": first}
+        headers: dict[str, str] = {}
+        known = self.known.get(url) if self.incremental and conditional else None
+        if known is not None and (known.etag or known.last_modified):
+            # Ask only for a changed body; 304 Not Modified reaches the callback as unchanged.
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
+            meta["handle_httpstatus_list"] = [304]
         return Request(
-            url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs,
-            meta={"sunlit_first": first},
+            url, callback=callback, errback=self.on_error, cb_kwargs=cb_kwargs, meta=meta,
+            headers=headers or None,
         )
+
+    def page_unchanged(self, response: Response) -> bool:
+        """True when a finished collect already read this page as it is now (or a 304 says so).
+
+        Counted in the run; for "skip" spiders the page's document is noted, so the records
+        read from it then still count as listed.
+        """
+        if not self.incremental:
+            return False
+        known = self.known.get(response.url)
+        if response.status == 304 and known is not None:
+            sha256 = known.sha256
+        elif known is not None and response.status == 200:
+            sha256 = response.meta.get("document_sha256") or hashlib.sha256(
+                response.body
+            ).hexdigest()
+            if sha256 != known.sha256:
+                return False
+        else:
+            return False
+        if self.run is not None:
+            self.run.unchanged_pages.append(sha256)
+        return True
 
     def on_error(self, failure: Failure) -> None:
         """A request that failed for good (after retries): the run reports it."""
@@ -135,7 +187,18 @@ class JsonApiSpider(SourceSpider):
             urls = [with_query(url, **size) for url in urls]
         return urls
 
+    def request(
+        self, url: str, callback: Any, *, first: bool = False, conditional: bool = True,
+        **cb_kwargs: Any,
+    ) -> Request:
+        # A "skip" spider pages on from its first page's total: that page is always read.
+        conditional = conditional and not (first and self.unchanged_pages == "skip")
+        return super().request(url, callback, first=first, conditional=conditional, **cb_kwargs)
+
     def parse(self, response: Response, **_: Any) -> Iterator[Output]:
+        unchanged = self.page_unchanged(response)
+        if unchanged and (self.unchanged_pages == "stop" or response.status == 304):
+            return
         try:
             data = json.loads(response.body)
         except ValueError as error:
@@ -148,8 +211,9 @@ class JsonApiSpider(SourceSpider):
                 response, self.page_kind, "bad_page", f"no list of records at {where}"
             )
             return
-        for record in records:
-            yield from self.parse_record(response, record)
+        if not unchanged:
+            for record in records:
+                yield from self.parse_record(response, record)
         yield from self.next_requests(response, data, len(records))
 
     def parse_record(self, response: Response, record: Any) -> Iterable[Output]:
@@ -201,14 +265,20 @@ class JsonApiSpider(SourceSpider):
                 next_url = with_query(response.url, **{self.page_param: page + 1})
                 yield self.request(next_url, self.parse)
             return
-        if not response.meta.get("sunlit_first"):
-            return  # the first page already asked for every page
         pages = math.ceil(total / size) if size else 0
         if pages > MAX_PAGES:
-            if self.run is not None:
+            if self.run is not None and response.meta.get("sunlit_first"):
                 self.run.warn(f"{response.url} claims {total} records; following {MAX_PAGES} pages")
             pages = MAX_PAGES
         first = page - self.first_page  # the start url may begin past the first page
+        if self.incremental and self.unchanged_pages == "stop":
+            # Newest first: one page at a time, until one is met unchanged.
+            if first + 1 < pages:
+                next_url = with_query(response.url, **{self.page_param: page + 1})
+                yield self.request(next_url, self.parse)
+            return
+        if not response.meta.get("sunlit_first"):
+            return  # the first page already asked for every page
         for index in range(first + 1, pages):
             url = with_query(response.url, **{self.page_param: self.first_page + index})
             yield self.request(url, self.parse)
@@ -229,6 +299,8 @@ class HtmlListSpider(SourceSpider):
     page_kind: ClassVar[str] = "page"
 
     def parse(self, response: Response, **_: Any) -> Iterator[Output]:
+        if self.page_unchanged(response):
+            return  # newest first: this list page and every older one were read before
         text, _encoding = decode_page(response)
         page = Selector(text=text)
         rows = page.xpath(self.list_row_xpath)
@@ -241,7 +313,10 @@ class HtmlListSpider(SourceSpider):
             entry = self.list_entry(row)
             if entry is None:
                 continue
-            yield self.request(response.urljoin(entry["href"]), self.parse_detail, entry=entry)
+            # Notice pages are fetched whole: their payload carries the list entry with them.
+            yield self.request(
+                response.urljoin(entry["href"]), self.parse_detail, conditional=False, entry=entry
+            )
         next_href = page.xpath(self.next_page_xpath).get()
         if next_href:
             yield self.request(response.urljoin(next_href.strip()), self.parse)

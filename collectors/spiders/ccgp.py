@@ -49,6 +49,8 @@ class CcgpSpider(HtmlListSpider):
         " | //ul[contains(@class, 'result-list')]/li[.//a[@href]]"
     )
     page_kind = "award_notice"
+    # Read by SourceSpider: list pages are newest first.
+    unchanged_pages = "stop"
 
     def list_entry(self, row: Selector) -> dict[str, Any] | None:
         link = row.xpath(".//a[@href][1]")

@@ -39,6 +39,8 @@ class EpointSpider(JsonApiSpider):
     records_path = ("custom", "infodata")
     total_path = ("custom", "count")
     page_kind = "award_notice"
+    # Read by SourceSpider: the list is newest first.
+    unchanged_pages = "stop"
 
     def start_urls_for_source(self) -> list[str]:
         urls = super().start_urls_for_source()
@@ -68,7 +70,9 @@ class EpointSpider(JsonApiSpider):
         detail = record.get("infourl")
         if not payload["html"] and isinstance(detail, str) and detail:
             detail_url = response.urljoin(detail)
-            yield self.request(detail_url, self.parse_notice_page, kind=kind, payload=payload)
+            yield self.request(
+                detail_url, self.parse_notice_page, conditional=False, kind=kind, payload=payload
+            )
             return
         yield self.item(response, kind, payload)
 

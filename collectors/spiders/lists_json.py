@@ -38,6 +38,8 @@ class ListsJsonSpider(JsonApiSpider):
     records_path = ("items",)
     total_path = ("total",)
     page_kind = "list_item"
+    # Read by SourceSpider: a snapshot needs every page, but an unchanged one is not re-read.
+    unchanged_pages = "skip"
 
     def parse_record(self, response: Response, record: Any) -> Iterable[Output]:
         yield self.item(response, "list_item", {"list_kind": self.source.list_kind, "row": record})

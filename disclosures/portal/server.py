@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import re
 import subprocess
@@ -223,6 +224,13 @@ def _body_params(body: bytes) -> dict[str, str]:
     return {k: v[-1] for k, v in parse_qs(text).items()}
 
 
+def _etags(header: str | None) -> set[str]:
+    """The entity tags an If-None-Match header lists (weak ones compared as strong)."""
+    if not header:
+        return set()
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real portals allow
     server_version = "SunlitSamplePortal/0.1"
@@ -243,9 +251,20 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         host = self.headers.get("Host") or urlsplit(self.portal.url).netloc
         response = self.portal.app.handle(method, self.path, host, body)
-        self.portal.record(RequestRecord(method, self.path, response.status,
+        # Validators as careful portals send them: the ETag is the body's sha256, and a
+        # request naming it (If-None-Match) is answered 304 Not Modified, without a body.
+        etag = f'"{hashlib.sha256(response.body).hexdigest()}"' if response.status == 200 else None
+        status = response.status
+        if etag is not None and etag in _etags(self.headers.get("If-None-Match")):
+            status = 304
+        self.portal.record(RequestRecord(method, self.path, status,
                                          self.headers.get("User-Agent", ""), time.time()))
-        self.send_response(response.status)
+        self.send_response(status)
+        if etag is not None:
+            self.send_header("ETag", etag)
+        if status == 304:
+            self.end_headers()
+            return
         if response.content_type:
             self.send_header("Content-Type", response.content_type)
         for name, value in response.headers:
