@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bench import collect, feeds, search
+from bench import collect, feeds, search, site
 
-BENCHMARKS = {"collect": collect.main, "feeds": feeds.main, "search": search.main}
+BENCHMARKS = {"collect": collect.main, "feeds": feeds.main, "search": search.main,
+              "site": site.main}
 
 
 def main() -> None:

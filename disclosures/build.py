@@ -3,8 +3,10 @@
 Each build goes into a new directory beside the published site, `<output>.builds/<timestamp>/`.
 Only when Pelican finished and the build holds its home page and feeds does `output` change: it
 is a symlink, and a new symlink is renamed over it, which readers see as one step. The previous
-build is kept (to roll back by hand); older ones are pruned. A failed build removes its own
-directory, leaves the published site as it was and raises `BuildError`.
+build is kept (to roll back by hand, and for the next build to link its unchanged pages from);
+older ones are moved to `<output>.trash/` and deleted on a background thread, or by the
+next build when the process ends first. A failed build removes its own directory, leaves the
+published site as it was and raises `BuildError`.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import disclosures
-from disclosures import feeds
+from disclosures import feeds, incremental
 from disclosures.store import DatabaseLocked
 
 # pelicanconf.py sits at the repository root, beside the disclosures package.
@@ -39,10 +42,18 @@ class BuildResult:
     pages: int  # HTML pages written
     seconds: float
     output: Path  # the published path (a symlink to the build directory)
+    rendered: int = 0  # record and list pages rendered by this build
+    reused: int = 0  # pages unchanged since the previous build, hard-linked from it
+    search_reused: bool = False  # the search index was linked, not rebuilt
 
 
 def builds_dir(output: Path) -> Path:
     return output.parent / f"{output.name}.builds"
+
+
+def trash_dir(output: Path) -> Path:
+    """Old builds waiting to be deleted."""
+    return output.parent / f"{output.name}.trash"
 
 
 def build_site(
@@ -52,8 +63,13 @@ def build_site(
     *,
     settings_file: Path | None = None,
     search_index: bool = True,
+    processes: int | None = None,
 ) -> BuildResult:
-    """Build the site from `db` (opened read-only) and publish it at `output`."""
+    """Build the site from `db` (opened read-only) and publish it at `output`.
+
+    Pages are rendered by `processes` worker processes (default: one per core; 1 renders in
+    this process).
+    """
     started = time.monotonic()
     output = Path(os.path.abspath(output))  # absolute, but a symlink is not followed
     db = Path(db).absolute()
@@ -61,8 +77,10 @@ def build_site(
         raise BuildError(f"cannot build: database {db} does not exist; {output} is unchanged")
     target = builds_dir(output) / datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     target.mkdir(parents=True)
+    empty_trash(output)
     try:
-        _run_pelican(db, target, site_url, settings_file or PELICANCONF, search_index)
+        _run_pelican(db, target, site_url, settings_file or PELICANCONF, search_index,
+                     processes)
         write_sitemap(target, site_url)
         missing = [name for name in REQUIRED if not (target / name).is_file()]
         if missing:
@@ -76,18 +94,32 @@ def build_site(
         raise BuildError(f"site build failed ({reason}); {output} is unchanged") from error
     previous = publish_build(target, output)
     prune_builds(output, keep={target, *([previous] if previous else [])})
-    pages = sum(
-        1
-        for folder, dirs, files in os.walk(target)
-        if Path(folder).relative_to(target).parts[:1] != ("pagefind",)
-        for name in files
-        if name.endswith(".html")
+    report = incremental.read_report(target)
+    return BuildResult(
+        pages=int(report.get("pages", 0)) + count_other_pages(target),
+        seconds=time.monotonic() - started,
+        output=output,
+        rendered=int(report.get("rendered", 0)),
+        reused=int(report.get("reused", 0)),
+        search_reused=bool(report.get("search_reused", False)),
     )
-    return BuildResult(pages=pages, seconds=time.monotonic() - started, output=output)
+
+
+def count_other_pages(target: Path) -> int:
+    """HTML pages not written by the pages plugin (Pelican's own pages, the feeds directory)."""
+    written = set(incremental.read_manifest(target).get("pages", {}))
+    folders = (path.parent.relative_to(target).as_posix() for path in target.rglob("index.html"))
+    return sum(
+        1
+        for folder in folders
+        if not folder.startswith("pagefind/") and ("" if folder == "." else f"{folder}/")
+        not in written
+    )
 
 
 def _run_pelican(
-    db: Path, target: Path, site_url: str, settings_file: Path, search_index: bool
+    db: Path, target: Path, site_url: str, settings_file: Path, search_index: bool,
+    processes: int | None = None,
 ) -> None:
     # Imported here: the core's other commands must not pay for Pelican's import.
     from pelican import Pelican
@@ -100,6 +132,7 @@ def _run_pelican(
             "SUNLIT_DB": str(db),
             "SITEURL": site_url.rstrip("/"),
             "SUNLIT_SEARCH_INDEX": search_index,
+            "SUNLIT_BUILD_PROCESSES": processes,
         },
     )
     pelican = Pelican(settings)
@@ -153,9 +186,37 @@ def publish_build(target: Path, output: Path) -> Path | None:
     return previous
 
 
-def prune_builds(output: Path, keep: set[Path]) -> None:
-    """Remove every build directory except those in `keep`."""
+def prune_builds(output: Path, keep: set[Path], *, wait: bool = False) -> None:
+    """Move every build directory except those in `keep` to the trash, then empty it.
+
+    A rename is one step whatever the size of the build; deleting a large build's files takes
+    longer than the build itself, so it runs on a daemon thread (`wait=False`): what a process
+    ending first leaves in the trash, the next build deletes.
+    """
     keep_real = {Path(os.path.realpath(p)) for p in keep}
+    trash = trash_dir(output)
     for build in builds_dir(output).iterdir():
         if Path(os.path.realpath(build)) not in keep_real:
-            shutil.rmtree(build, ignore_errors=True)
+            trash.mkdir(exist_ok=True)
+            os.rename(build, trash / build.name)
+    empty_trash(output, wait=wait)
+
+
+def empty_trash(output: Path, *, wait: bool = False) -> threading.Thread | None:
+    """Delete the old builds in the trash, on a daemon thread unless `wait`."""
+    trash = trash_dir(output)
+    if not trash.is_dir():
+        return None
+    if wait:
+        _delete_entries(trash)
+        return None
+    thread = threading.Thread(target=_delete_entries, args=(trash,), name="sunlit-trash",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def _delete_entries(trash: Path) -> None:
+    # The trash folder itself stays: another prune may be moving a build into it.
+    for entry in list(trash.iterdir()):
+        shutil.rmtree(entry, ignore_errors=True)

@@ -8,11 +8,14 @@ record and no SQL lives here.
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,9 +26,12 @@ from pelican import signals
 from pelican.generators import Generator
 from pelican.writers import Writer
 
-from disclosures import charts, dictionary, export, feeds, i18n, publish
+from disclosures import charts, dictionary, export, feeds, i18n, incremental, publish
+from search import browser
 from search.browser import write_browser_index
 from search.documents import search_documents
+
+log = logging.getLogger(__name__)
 
 METHODS = {
     "open": "公开招标",
@@ -288,14 +294,61 @@ class SunlitPagesGenerator(Generator):
             self.sources = publish.read_sources(con)
 
     def _write(self, writer: Writer, path: str, template: str, **values: Any) -> None:
-        # A small context per page (not Pelican's whole settings dict): copied for every page.
-        writer.write_file(
-            f"{path}index.html",
-            self.get_template(template),
-            self._page_context,
-            page_path=path,
-            **values,
-        )
+        """Queue the page `<path>index.html`; `generate_output` writes the queue at its end.
+
+        Unchanged pages are linked from the previous build, the rest rendered on every core
+        (`disclosures.incremental`).
+        """
+        self._pages.add(path, template, values)
+
+    def _render(self, path: str, template: str, values: dict[str, Any]) -> str:
+        # What Pelican's Writer.write_file passes, with a small context per page (not Pelican's
+        # whole settings dict).
+        return self.get_template(template).render({
+            **self._page_context, "localsiteurl": self._page_context.get("localsiteurl"),
+            "output_file": f"{path}index.html", "page_path": path, **values,
+        })
+
+    def _start_pages(self) -> None:
+        output = Path(self.output_path)
+        previous = self.settings.get("SUNLIT_PREVIOUS_BUILD") or feeds.previous_build(output)
+        self._previous = Path(previous) if previous else None
+        # Everything a page is made of besides its values: templates, and the code behind their
+        # filters and globals, this module and the modules of ours it imports (any change there
+        # renders every page again).
+        sources = [
+            *(p for folder in self._templates_path for p in Path(folder).rglob("*.html")),
+            Path(__file__),
+            *(Path(str(module.__file__)) for module in globals().values()
+              if isinstance(module, ModuleType) and module.__name__.startswith("disclosures.")),
+        ]
+        theme = incremental.files_hash(
+            sources, incremental.fingerprint(self._page_context), site_root(
+                self.settings.get("SITEURL", "")))
+        processes = int(self.settings.get("SUNLIT_BUILD_PROCESSES") or os.cpu_count() or 1)
+        self._pages = incremental.PageWriter(output, self._previous, theme, self._render,
+                                             processes)
+
+    def _finish_pages(self) -> None:
+        output = Path(self.output_path)
+        stats = self._pages.write()
+        search_hash: str | None = None
+        search_reused = False
+        if self.search_rows is not None:
+            documents = list(search_documents(self.search_rows))
+            root = site_root(self.settings.get("SITEURL", ""))
+            search_hash = incremental.fingerprint(
+                [incremental.files_hash([Path(browser.__file__)]), root, documents])
+            search_reused = incremental.reuse_search_index(self._previous, output, search_hash)
+            if not search_reused:
+                write_browser_index(documents, output / "pagefind", site_root=root)
+        incremental.save_manifest(output, self._pages.theme_hash, self._pages.hashes, search_hash, {
+            "pages": stats.pages, "rendered": stats.rendered, "reused": stats.reused,
+            "search_reused": search_reused,
+            "previous": self._previous.name if self._previous else None,
+        })
+        log.info("pages: %d rendered, %d unchanged and linked from the previous build",
+                 stats.rendered, stats.reused)
 
     def generate_output(self, writer: Writer) -> None:
         self._page_context = {
@@ -303,6 +356,7 @@ class SunlitPagesGenerator(Generator):
             for key in ("SITENAME", "SITESUBTITLE", "SITEURL", "DEFAULT_LANG", "localsiteurl")
             if key in self.context
         }
+        self._start_pages()
         per_page = int(self.settings.get("SUNLIT_PER_PAGE", 50))
         self._write_home(writer)
         self._write_tenders(writer, per_page)
@@ -314,12 +368,7 @@ class SunlitPagesGenerator(Generator):
         self._write_projects(writer, per_page)
         self._write_lang(writer, "search/", "search")
         self._write_flags_sources_data(writer)
-        if self.search_rows is not None:
-            write_browser_index(
-                search_documents(self.search_rows),
-                Path(self.output_path) / "pagefind",
-                site_root=site_root(self.settings.get("SITEURL", "")),
-            )
+        self._finish_pages()
 
     def _write_lang(self, writer: Writer, path: str, template: str, **values: Any) -> None:
         """Write a page in every language: Chinese at `path`, English at `en/<path>`."""

@@ -1,0 +1,250 @@
+"""Incremental page writing: render only the pages whose inputs changed since the last build.
+
+Each page is a job: its path, its template and the values it is rendered with. Before rendering,
+a page's content hash is computed from what the output is made of — the theme's hash (templates
+and the code behind their filters) and the page's values, serialised deterministically. A build
+records every page's hash in its manifest (`MANIFEST_PATH`); a page whose hash equals the one the
+previous build recorded is hard-linked from that build instead of being rendered again.
+
+Pages are rendered in worker processes forked from the build (they inherit the jobs and the
+compiled templates, so nothing but a range of job numbers crosses a pipe) when there is more
+than one core to use.
+
+A file is never written in place: a rendered page goes to a temporary name and is renamed over
+its path, so a hard link shared with an older build is never changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Where a build records its pages' hashes, and the search index's, for the next build to read.
+MANIFEST_PATH = ".sunlit/manifest.json"
+# What the build did (pages rendered and reused): read by `disclosures.build`, never compared.
+REPORT_PATH = ".sunlit/build.json"
+# Bump when the way pages are rendered changes outside the templates, so every page is redone.
+FORMAT_VERSION = 1
+CHUNK = 256  # pages a worker takes at a time
+
+Render = Callable[[str, str, dict[str, Any]], str]
+
+
+class Unhashable(TypeError):
+    """A value has no deterministic serialisation; its page is always rendered."""
+
+
+def _plain(value: Any) -> Any:
+    """json.dumps `default`: the values records and pages carry, in a stable spelling."""
+    if isinstance(value, datetime | date | time):
+        return {"@t": type(value).__name__, "v": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"@d": str(value)}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {"@c": type(value).__qualname__,
+                **{f.name: getattr(value, f.name) for f in fields(value)}}
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
+    if isinstance(value, Path):
+        return {"@p": str(value)}
+    if isinstance(value, bytes):
+        return {"@b": value.hex()}
+    raise Unhashable(f"cannot hash a value of type {type(value).__name__}")
+
+
+def fingerprint(value: Any) -> str:
+    """sha256 of a deterministic JSON serialisation of `value` (dict keys sorted)."""
+    try:
+        text = json.dumps(value, default=_plain, sort_keys=True, ensure_ascii=False,
+                          separators=(",", ":"))
+    except (TypeError, ValueError) as error:
+        raise Unhashable(str(error)) from error
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def files_hash(paths: Iterable[Path], *extra: str) -> str:
+    """sha256 of the contents of `paths` (with their names) and of `extra` strings."""
+    digest = hashlib.sha256(str(FORMAT_VERSION).encode())
+    for part in extra:
+        digest.update(b"\0" + part.encode())
+    for path in sorted(paths):
+        digest.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def read_manifest(build: Path | None) -> dict[str, Any]:
+    """The manifest an earlier build recorded ({} when there is none or it is unreadable)."""
+    if build is None:
+        return {}
+    try:
+        manifest = json.loads((build / MANIFEST_PATH).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+        return {}
+    return manifest
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # site-relative folder: the page is `<path>index.html`
+    template: str
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PageStats:
+    pages: int
+    rendered: int
+    reused: int
+
+
+def write_text(target: Path, text: str) -> None:
+    """Write `text` to `target` through a temporary file renamed over it (never in place)."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Hard-link every file of `source` into a new tree at `target` (copy across devices)."""
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, copy_function=link)
+
+
+class PageWriter:
+    """Collects a build's pages, then writes them: linked when unchanged, rendered otherwise."""
+
+    def __init__(self, output: Path, previous: Path | None, theme_hash: str, render: Render,
+                 processes: int = 1) -> None:
+        self.output = output
+        self.previous = previous
+        self.theme_hash = theme_hash
+        self.render = render
+        self.processes = max(1, processes)
+        self.old: dict[str, str] = read_manifest(previous).get("pages", {})
+        self.pages: dict[str, Page] = {}  # by path: a page written twice keeps the last values
+        self.hashes: dict[str, str] = {}  # path -> hash of every page written
+
+    def add(self, path: str, template: str, values: dict[str, Any]) -> None:
+        self.pages.pop(path, None)  # keep the order of the last write
+        self.pages[path] = Page(path, template, values)
+
+    def page_hash(self, page: Page) -> str | None:
+        try:
+            return fingerprint([self.theme_hash, page.path, page.template, page.values])
+        except Unhashable as error:
+            log.warning("page %s is rendered on every build: %s", page.path, error)
+            return None
+
+    def _write_one(self, page: Page) -> tuple[str, str | None, bool]:
+        """Write one page; return its path, its hash and whether it was rendered."""
+        digest = self.page_hash(page)
+        folder = self.output / page.path
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "index.html"
+        if digest is not None and self.previous is not None and self.old.get(page.path) == digest:
+            try:
+                os.link(self.previous / page.path / "index.html", target)
+                return page.path, digest, False
+            except OSError:
+                pass  # gone, or another device: render it
+        write_text(target, self.render(page.path, page.template, page.values))
+        return page.path, digest, True
+
+    def _write_range(self, bounds: tuple[int, int]) -> list[tuple[str, str | None, bool]]:
+        jobs = self._jobs[bounds[0]:bounds[1]]
+        return [self._write_one(page) for page in jobs]
+
+    def _results(self) -> Iterator[tuple[str, str | None, bool]]:
+        self._jobs = list(self.pages.values())
+        ranges = [(first, min(first + CHUNK, len(self._jobs)))
+                  for first in range(0, len(self._jobs), CHUNK)]
+        if self.processes == 1 or len(ranges) < 2 or "fork" not in (
+                multiprocessing.get_all_start_methods()):
+            for bounds in ranges:
+                yield from self._write_range(bounds)
+            return
+        # Forked workers inherit this writer (jobs, templates); only job ranges and results
+        # cross the pipes.
+        global _ACTIVE
+        _ACTIVE = self
+        try:
+            context = multiprocessing.get_context("fork")
+            with context.Pool(self.processes) as pool:
+                for results in pool.imap_unordered(_write_range, ranges):
+                    yield from results
+        finally:
+            _ACTIVE = None
+
+    def write(self) -> PageStats:
+        """Write every page collected, then the manifest; return what was rendered and reused."""
+        hashes: dict[str, str] = {}
+        rendered = reused = 0
+        for path, digest, was_rendered in self._results():
+            if digest is not None:
+                hashes[path] = digest
+            rendered += was_rendered
+            reused += not was_rendered
+        self.pages.clear()
+        self.hashes = hashes
+        return PageStats(pages=rendered + reused, rendered=rendered, reused=reused)
+
+
+_ACTIVE: PageWriter | None = None
+
+
+def _write_range(bounds: tuple[int, int]) -> list[tuple[str, str | None, bool]]:
+    assert _ACTIVE is not None
+    return _ACTIVE._write_range(bounds)
+
+
+def reuse_search_index(previous: Path | None, output: Path, digest: str) -> bool:
+    """Link the previous build's `pagefind/` bundle when its documents' hash is `digest`.
+
+    Pagefind cannot update an index, so an unchanged set of documents is the only case where
+    indexing can be skipped.
+    """
+    if previous is None or read_manifest(previous).get("search") != digest:
+        return False
+    bundle = previous / "pagefind"
+    if not bundle.is_dir():
+        return False
+    link_tree(bundle, output / "pagefind")
+    return True
+
+
+def save_manifest(output: Path, theme: str, pages: dict[str, str], search: str | None,
+                  report: dict[str, Any]) -> None:
+    """Record the build's hashes (for the next build) and what it did (for `sunlit build`)."""
+    manifest = {"format": FORMAT_VERSION, "theme": theme, "pages": pages, "search": search}
+    (output / MANIFEST_PATH).parent.mkdir(parents=True, exist_ok=True)
+    write_text(output / MANIFEST_PATH,
+               json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0))
+    write_text(output / REPORT_PATH, json.dumps(report, sort_keys=True))
+
+
+def read_report(output: Path) -> dict[str, Any]:
+    try:
+        report = json.loads((output / REPORT_PATH).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return report if isinstance(report, dict) else {}

@@ -1,0 +1,170 @@
+"""Incremental builds: a rebuild renders only the pages whose inputs changed, links the rest."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from sitedata import BUYERS, build_sample_db
+
+from disclosures import store
+from disclosures.build import BuildResult, build_site, builds_dir, empty_trash
+from disclosures.publish import url_path
+
+pytestmark = pytest.mark.slow
+
+# The downloads page lists the build's own DuckDB snapshot, whose bytes differ on every build.
+EVERY_BUILD = {"data/", "en/data/"}
+
+
+def pages(build: Path) -> dict[str, os.stat_result]:
+    """Every page of the build by its folder ("" for the home page), outside the search bundle."""
+    found = {}
+    for path in build.rglob("index.html"):
+        folder = path.parent.relative_to(build).as_posix()
+        if not folder.startswith("pagefind"):
+            found["" if folder == "." else f"{folder}/"] = path.stat()
+    return found
+
+
+def rendered(before: Path, after: Path) -> set[str]:
+    """Pages the plugin wrote in `after` that are not hard links to the same page of `before`.
+
+    (Pelican's own pages, about and methodology, and the feeds directory are written anew by
+    every build; they are a handful.)
+    """
+    old = pages(before)
+    written = json.loads((after / ".sunlit/manifest.json").read_text(encoding="utf-8"))["pages"]
+    return {
+        page for page, stat in pages(after).items()
+        if page in written and (
+            page not in old or (old[page].st_dev, old[page].st_ino) != (stat.st_dev, stat.st_ino))
+    }
+
+
+def rebuild(db: Path, output: Path, search: bool = False) -> tuple[Path, BuildResult, Path]:
+    before = Path(os.path.realpath(output))
+    result = build_site(db, output, search_index=search)
+    return before, result, Path(os.path.realpath(output))
+
+
+def files(build: Path) -> dict[str, bytes]:
+    """Every file of the site but the build's own records and the downloads' pages."""
+    return {
+        name: path.read_bytes()
+        for path in build.rglob("*")
+        if path.is_file()
+        and not (name := path.relative_to(build).as_posix()).startswith((".sunlit/", "data/"))
+        and name.removesuffix("index.html") not in EVERY_BUILD
+    }
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> tuple[Path, Path, list[str]]:
+    db = build_sample_db(tmp_path / "sunlit.duckdb", tenders=60)
+    output = tmp_path / "output"
+    first = build_site(db.path, output, search_index=False)
+    assert first.rendered > 100 and first.reused == 0
+    return db.path, output, db.tender_ids
+
+
+def test_an_unchanged_rebuild_renders_no_record_page_and_gives_the_same_files(
+    sample: tuple[Path, Path, list[str]],
+) -> None:
+    db, output, _ = sample
+    before, result, after = rebuild(db, output)
+    assert rendered(before, after) <= EVERY_BUILD
+    assert result.rendered <= len(EVERY_BUILD)
+    assert result.reused >= len(pages(after)) - len(EVERY_BUILD) - 10  # Pelican's own pages
+    assert files(after) == files(before)
+
+
+def test_a_changed_tender_renders_its_page_the_lists_showing_it_and_its_organisations(
+    sample: tuple[Path, Path, list[str]],
+) -> None:
+    db, output, tender_ids = sample
+    tender_id = tender_ids[30]
+    old_page = Path(os.path.realpath(output)) / url_path("tender", tender_id) / "index.html"
+    old_bytes = old_page.read_bytes()
+    title = "宜昌市某某中学操场改造工程（更正）中标结果公告"
+    con = store.connect(db, read_only=False)
+    try:
+        con.execute("UPDATE tenders SET title = ? WHERE tender_id = ?", [title, tender_id])
+        buyer_id = con.execute("SELECT buyer_id FROM tenders WHERE tender_id = ?",
+                               [tender_id]).fetchall()[0][0]
+        store.checkpoint(con)
+    finally:
+        con.close()
+
+    before, result, after = rebuild(db, output)
+    redone = rendered(before, after)
+    assert result.rendered == len(redone)
+    assert url_path("tender", tender_id) in redone
+    assert url_path("organisation", buyer_id) in redone
+    assert buyer_id in dict(BUYERS)
+    showing = {page for page in pages(after)
+               if title in (after / page / "index.html").read_text(encoding="utf-8")}
+    # The tender list page that shows it, and every other page that does, in both languages.
+    assert any(page.startswith("tenders/page/") or page == "tenders/" for page in showing)
+    assert showing <= redone
+    # Nothing else: every page rendered again shows the tender, or changes on every build.
+    assert redone - showing <= EVERY_BUILD
+    assert len(redone) < len(pages(after)) // 4
+    # The previous build is published no more but kept intact: nothing was written in place.
+    assert old_page.read_bytes() == old_bytes
+
+
+def test_a_removed_tender_loses_its_page(sample: tuple[Path, Path, list[str]]) -> None:
+    db, output, tender_ids = sample
+    tender_id = tender_ids[12]
+    con = store.connect(db, read_only=False)
+    try:
+        for table in ("bids", "awards", "tenders"):
+            con.execute(f"DELETE FROM {table} WHERE tender_id = ?", [tender_id])
+        store.checkpoint(con)
+    finally:
+        con.close()
+    _, result, after = rebuild(db, output)
+    assert not (after / url_path("tender", tender_id)).exists()
+    assert url_path("tender", tender_id) not in pages(after)
+    assert 0 < result.rendered < result.reused
+
+
+def test_an_unchanged_search_index_is_linked_and_a_changed_one_rebuilt(tmp_path: Path) -> None:
+    db = build_sample_db(tmp_path / "sunlit.duckdb", tenders=30)
+    output = tmp_path / "output"
+    assert not build_site(db.path, output).search_reused
+    before, result, after = rebuild(db.path, output, search=True)
+    assert result.search_reused
+    index = sorted(p.relative_to(after) for p in (after / "pagefind").rglob("*") if p.is_file())
+    assert index
+    for name in index:
+        assert os.path.samefile(before / name, after / name)
+
+    con = store.connect(db.path, read_only=False)
+    try:
+        con.execute("UPDATE tenders SET title = '宜昌市新的标题' WHERE tender_id = ?",
+                    [db.tender_ids[3]])
+        store.checkpoint(con)
+    finally:
+        con.close()
+    _, result, after = rebuild(db.path, output, search=True)
+    assert not result.search_reused
+    assert (after / "pagefind" / "pagefind-entry.json").is_file()
+
+
+def test_old_builds_are_pruned_and_the_previous_one_kept(
+    sample: tuple[Path, Path, list[str]],
+) -> None:
+    db, output, _ = sample
+    first = Path(os.path.realpath(output))
+    rebuild(db, output)
+    second = Path(os.path.realpath(output))
+    rebuild(db, output)
+    third = Path(os.path.realpath(output))
+    empty_trash(output, wait=True)
+    kept = set(builds_dir(output).iterdir())
+    assert kept == {second, third}
+    assert not first.exists()
