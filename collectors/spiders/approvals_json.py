@@ -25,7 +25,9 @@ class ApprovalsJsonSpider(JsonApiSpider):
     Caveats:
         Portals publish only recent cases; older ones disappear from the API but stay in the
         database with their last seen version. Applicants who are natural persons are masked
-        downstream, not here.
+        downstream, not here. On a re-run the list is read newest first down to a page
+        unchanged since the last finished collect; an older case updated further down is met
+        by `sunlit collect --full`.
     """
 
     format = "approvals_json"

@@ -37,7 +37,8 @@ class CcgpSpider(HtmlListSpider):
         Notice pages may be GBK and may declare the wrong charset; they are decoded by
         `disclosures.extract.decode_html`; its verdict is documents.encoding. The
         notice id is the notice page's file name (t20250324_123.htm -> t20250324_123), stable
-        as long as the portal keeps its urls.
+        as long as the portal keeps its urls. On a re-run, list pages are read newest first
+        down to one unchanged since the last finished collect.
     """
 
     format = "ccgp"

@@ -28,7 +28,9 @@ class EpointSpider(JsonApiSpider):
     Caveats:
         Some sites send `custom` as a JSON string; it is unwrapped. A notice without
         `infocontent` is fetched from its `infourl` page instead. A notice served on two pages
-        is yielded twice; the load pipeline rejects the second as a duplicate.
+        is yielded twice; the load pipeline rejects the second as a duplicate. On a re-run the
+        list is read newest first, one page at a time, down to a page unchanged since the last
+        finished collect.
     """
 
     format = "epoint"

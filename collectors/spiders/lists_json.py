@@ -27,7 +27,8 @@ class ListsJsonSpider(JsonApiSpider):
     Caveats:
         A list is a snapshot: when every page came back and no item was rejected, items of this
         source and kind that were not listed any more stop being current. A failed page
-        leaves the previous snapshot alone.
+        leaves the previous snapshot alone. On a re-run, pages unchanged since the last
+        finished collect are not read again; their items still count as listed.
     """
 
     format = "lists_json"
