@@ -8,8 +8,7 @@ dictionary; no maintained library offers that for Whoosh
 (its `NgramTokenizer` n-grams Latin words too and loses word boundaries), so it is written here.
 
 Text is NFKC-normalised first, so full-width letters and digits (ＡＢＣ１２３) match their ASCII
-forms. Latin words and digits are cut by Whoosh's standard word pattern and lowercased by its
-LowercaseFilter.
+forms. Latin words and digits are cut by Whoosh's standard word pattern and lowercased.
 
 A CJK run yields each adjacent pair (a lone character yields itself), at index and at query
 time alike, so a query of n characters is n-1 bigrams that a phrase query keeps in order. Unigrams
@@ -24,7 +23,7 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from whoosh.analysis import Analyzer, LowercaseFilter, Token, Tokenizer
+from whoosh.analysis import Token, Tokenizer
 
 _CJK = (
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"  # Han
@@ -63,11 +62,14 @@ class CjkBigramTokenizer(Tokenizer):  # type: ignore[misc]
         mode: str = "",
         **kwargs: Any,
     ) -> Iterator[Token]:
+        # One Token for the whole run, as Whoosh's own tokenizers do: the writer reads each
+        # token's attributes before the next one is yielded.
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost = 1.0
+        token.stopped = False
         text = normalise(value)
         if not tokenize:
-            token.original = token.text = text
-            token.boost = 1.0
+            token.original = token.text = text.lower()
             if positions:
                 token.pos = start_pos
             if chars:
@@ -76,39 +78,42 @@ class CjkBigramTokenizer(Tokenizer):  # type: ignore[misc]
             return
         pos = start_pos
         for match in _RUN.finditer(text):
-            cjk, word = match.group(1), match.group(2)
+            word = match.group(2)
             if word:
-                yield from self._emit(token, word, pos, match.start(), match.end(),
-                                      positions, chars, start_char)
+                token.text = word.lower()
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar = start_char + match.start()
+                    token.endchar = start_char + match.end()
+                yield token
                 pos += 1
                 continue
-            start = match.start()
-            for i, char in enumerate(cjk):
-                pair = cjk[i:i + 2]
-                if len(pair) == 2:
-                    yield from self._emit(token, pair, pos + i, start + i, start + i + 2,
-                                          positions, chars, start_char)
-                if len(cjk) == 1:
-                    yield from self._emit(token, char, pos + i, start + i, start + i + 1,
-                                          positions, chars, start_char)
-            pos += max(len(cjk) - 1, 1)
-
-    @staticmethod
-    def _emit(token: Token, text: str, pos: int, start: int, end: int, positions: bool,
-              chars: bool, start_char: int) -> Iterator[Token]:
-        token.text = text
-        token.boost = 1.0
-        token.stopped = False
-        if positions:
-            token.pos = pos
-        if chars:
-            token.startchar, token.endchar = start_char + start, start_char + end
-        yield token
+            cjk = match.group(1)
+            start = start_char + match.start()
+            if len(cjk) == 1:
+                token.text = cjk
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar, token.endchar = start, start + 1
+                yield token
+                pos += 1
+                continue
+            for i in range(len(cjk) - 1):
+                token.text = cjk[i:i + 2]
+                if positions:
+                    token.pos = pos + i
+                if chars:
+                    token.startchar, token.endchar = start + i, start + i + 2
+                yield token
+            pos += len(cjk) - 1
 
 
-def sunlit_analyzer() -> Analyzer:
-    """The analyser of every text field: CJK bigrams, lowercase Latin words and digits."""
-    return CjkBigramTokenizer() | LowercaseFilter()
+def sunlit_analyzer() -> Tokenizer:
+    """The analyser of every text field: CJK bigrams, lowercase Latin words and digits (the
+    tokenizer lowercases itself: a filter stage would be a generator more per token)."""
+    return CjkBigramTokenizer()
 
 
 def terms(text: str) -> Iterator[tuple[bool, str]]:

@@ -9,6 +9,7 @@ whole names instead (difflib, over names only, and only when a query finds nothi
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import os
@@ -21,6 +22,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
+from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from search.analysis import normalise, sunlit_analyzer
@@ -39,6 +41,16 @@ def _text(boost: float = 1.0, stored: bool = False) -> TEXT:
                 multitoken_query="phrase")
 
 
+NAME_FIELDS = ("buyer", "supplier", "department", "region", "code")
+
+
+def _name(boost: float = 1.0) -> TEXT:
+    # A name field (buyer, supplier, department, region, code) is a few words: its bigrams all
+    # present is as good as in order, and leaving out positions halves what it costs to write.
+    return TEXT(analyzer=sunlit_analyzer(), phrase=False, field_boost=boost,
+                multitoken_query="and")
+
+
 def schema() -> Schema:
     return Schema(
         key=ID(stored=True, unique=True),
@@ -48,11 +60,11 @@ def schema() -> Schema:
         title=_text(boost=3.0, stored=True),
         exact=KEYWORD(commas=True),  # normalised title and code: an exact one comes first
         body=_text(),
-        buyer=_text(),
-        supplier=_text(),
-        department=_text(),
-        region=_text(),
-        code=_text(),  # also in body; a field of its own for `code:HBCG2025*`
+        buyer=_name(),
+        supplier=_name(),
+        department=_name(),
+        region=_name(),
+        code=_name(),  # also in body; a field of its own for `code:HBCG2025*`
         year=ID(),
         date=ID(stored=True),  # YYYY-MM-DD: ranges compare as text
         amount=NUMERIC(float, bits=64),
@@ -75,13 +87,39 @@ def _fields(document: SearchDocument) -> dict[str, Any]:
         "url": document.url, "title": document.title,
         "exact": ",".join(filter(None, [
             _exact(document.title), _exact(document.code) if document.kind in _OWN_CODE else ""])),
-        "body": document.body, "buyer": document.buyer, "supplier": document.supplier,
-        "department": document.department, "region": document.region, "code": document.code,
+        "body": document.body, "buyer": document.buyer,
+        "supplier": document.supplier, "region": document.region, "code": document.code,
         "year": document.year, "date": document.date, "amount_text": document.amount,
     }
+    if document.department != document.buyer:
+        # A tender's or award's department is its buyer: `department:` searches both fields.
+        fields["department"] = document.department
     if document.amount_value is not None:
         fields["amount"] = float(document.amount_value)
     return fields
+
+
+def _parser(ix_schema: Schema) -> MultifieldParser:
+    parser = MultifieldParser(["title", "body"], ix_schema)
+    parser.add_plugin(FieldAliasPlugin({
+        "kind": ["type", "类型"], "buyer": ["采购人"], "supplier": ["中标人", "供应商"],
+        "department": ["部门"], "region": ["地区"], "code": ["编号"],
+    }))
+    return parser
+
+
+def _rewrite(q: wq.Query) -> wq.Query:
+    """A phrase in a name field (no positions) is all its words; `department:` also searches
+    `buyer`, where a tender's or award's department is indexed."""
+    if isinstance(q, wq.Phrase) and q.fieldname in NAME_FIELDS:
+        words = [wq.Term(q.fieldname, w) for w in q.words]
+        q = words[0] if len(words) == 1 else wq.And(words, boost=q.boost)
+        return q.accept(_rewrite)
+    if q.is_leaf() and getattr(q, "fieldname", None) == "department":
+        other = copy.copy(q)
+        other.fieldname = "buyer"
+        return wq.Or([q, other])
+    return q
 
 
 class WhooshEngine:
@@ -90,6 +128,8 @@ class WhooshEngine:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._names: list[str] | None = None
+        self._searcher: Searcher | None = None
+        self._parser: MultifieldParser | None = None
 
     def exists(self) -> bool:
         return whoosh_index.exists_in(str(self.directory))
@@ -102,6 +142,7 @@ class WhooshEngine:
         return ix.writer(limitmb=WRITER_MEMORY_MB)
 
     def rebuild(self, documents: Iterable[SearchDocument]) -> UpdateReport:
+        self.close()
         self.directory.mkdir(parents=True, exist_ok=True)
         ix = whoosh_index.create_in(str(self.directory), schema())
         hashes: dict[str, str] = {}
@@ -163,18 +204,30 @@ class WhooshEngine:
         _write_atomically(self.directory / HASHES, json.dumps(hashes, ensure_ascii=False))
         _write_atomically(self.directory / NAMES, "\n".join(sorted(names)) + "\n")
         self._names = None
+        self.close()
 
     # -- reading ---------------------------------------------------------------------------
 
+    def _open(self) -> tuple[Searcher, MultifieldParser]:
+        # One searcher and parser per engine, reopened only when the index has changed since.
+        if self._searcher is None:
+            ix = whoosh_index.open_dir(str(self.directory))
+            self._searcher = ix.searcher()
+            self._parser = _parser(ix.schema)
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        assert self._parser is not None
+        return self._searcher, self._parser
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+        self._searcher = self._parser = None
+
     def search(self, query: str, *, kinds: Sequence[str] = (),
                fields: Mapping[str, str] | None = None, limit: int = 20) -> Results:
-        ix = whoosh_index.open_dir(str(self.directory))
+        searcher, parser = self._open()
         text = normalise(query).strip()
-        parser = MultifieldParser(["title", "body"], ix.schema)
-        parser.add_plugin(FieldAliasPlugin({
-            "kind": ["type", "类型"], "buyer": ["采购人"], "supplier": ["中标人", "供应商"],
-            "department": ["部门"], "region": ["地区"], "code": ["编号"],
-        }))
         parts: list[wq.Query] = []
         if text:
             # Unigrams are not indexed: one character is the start of some bigram.
@@ -187,16 +240,15 @@ class WhooshEngine:
             parts.append(wq.Or([wq.Term("kind", k) for k in _kinds(kinds)]))
         if not parts:
             return Results(query=query, total=0, hits=[])
-        combined = parts[0] if len(parts) == 1 else wq.And(parts)
-        with ix.searcher() as searcher:
-            found = searcher.search(combined, limit=limit)
-            hits = [
-                Hit(key=h["key"], kind=h["kind"], record_id=h["record_id"], url=h["url"],
-                    title=h["title"], date=h.get("date", ""), amount=h.get("amount_text", ""),
-                    score=float(h.score or 0.0))
-                for h in found
-            ]
-            total = len(found)
+        combined = (parts[0] if len(parts) == 1 else wq.And(parts)).accept(_rewrite)
+        found = searcher.search(combined, limit=limit, terms=False)
+        hits = [
+            Hit(key=h["key"], kind=h["kind"], record_id=h["record_id"], url=h["url"],
+                title=h["title"], date=h.get("date", ""), amount=h.get("amount_text", ""),
+                score=float(h.score or 0.0))
+            for h in found
+        ]
+        total = len(found)
         suggestions = self.suggest(text) if not hits and text else []
         return Results(query=query, total=total, hits=hits, suggestions=suggestions)
 

@@ -1,0 +1,59 @@
+"""The command line's engine on a handful of documents: name fields without positions still
+answer fielded fragments and phrases, `department:` finds a tender by its buyer, and a search
+after a rebuild sees the new index."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from search.analysis import sunlit_analyzer, terms
+from search.documents import SearchDocument
+from search.whoosh_engine import WhooshEngine
+
+TENDER = SearchDocument(
+    kind="tender", record_id="t1", url="tenders/t1/", title="宜昌市污水处理厂提标改造工程",
+    body="宜昌市污水处理厂提标改造工程 HBCG20250000012 宜昌市水利局 宜昌恒泰建设工程有限公司",
+    date="2025-03-01", amount="1,000,000.00元", region="宜昌", department="宜昌市水利局",
+    buyer="宜昌市水利局", supplier="宜昌恒泰建设工程有限公司", code="HBCG20250000012",
+    amount_value=Decimal(1_000_000))
+ITEM = SearchDocument(
+    kind="list_item", record_id="power:1", url="lists/power/1/", title="取水许可",
+    body="权力清单 取水许可 420500000000001 当阳市水利局", region="当阳",
+    department="当阳市水利局", code="420500000000001")
+
+
+def keys(engine: WhooshEngine, query: str, **kwargs: object) -> list[str]:
+    return [h.key for h in engine.search(query, **kwargs).hits]  # type: ignore[arg-type]
+
+
+def test_the_tokenizer_yields_the_terms_of_the_analysis() -> None:
+    text = "宜昌ＨＢＣＧ２０２５ 恒泰建设 市 Water-Works"
+    tokens = [(t.text, t.pos) for t in sunlit_analyzer()(text, positions=True)]
+    assert [t for t, _ in tokens] == [t for _, t in terms(text)]
+    assert tokens == [("宜昌", 0), ("hbcg2025", 1), ("恒泰", 2), ("泰建", 3), ("建设", 4),
+                      ("市", 5), ("water", 6), ("works", 7)]
+
+
+def test_fielded_fragments_phrases_and_departments(tmp_path: Path) -> None:
+    engine = WhooshEngine(tmp_path / "index")
+    engine.rebuild([TENDER, ITEM])
+    assert keys(engine, "supplier:恒泰建设") == ["tender:t1"]
+    assert keys(engine, 'supplier:"恒泰建设"') == ["tender:t1"]
+    assert keys(engine, "supplier:水利") == []
+    assert sorted(keys(engine, "department:水利局")) == ["list_item:power:1", "tender:t1"]
+    assert keys(engine, "", fields={"department": "宜昌市水利局"}) == ["tender:t1"]
+    assert keys(engine, "", fields={"department": "当阳市水利局"}) == ["list_item:power:1"]
+    assert keys(engine, "code:HBCG2025*") == ["tender:t1"]
+    assert keys(engine, '"污水处理厂"') == ["tender:t1"]
+    assert keys(engine, '"处理污水"') == []
+
+
+def test_a_search_after_a_rebuild_sees_the_new_index(tmp_path: Path) -> None:
+    engine = WhooshEngine(tmp_path / "index")
+    engine.rebuild([TENDER])
+    assert keys(engine, "取水") == []
+    engine.rebuild([TENDER, ITEM])
+    assert keys(engine, "取水") == ["list_item:power:1"]
+    engine.update([ITEM])
+    assert keys(engine, "恒泰") == []
