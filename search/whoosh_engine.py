@@ -22,6 +22,7 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
@@ -41,6 +42,7 @@ def _text(boost: float = 1.0, stored: bool = False) -> TEXT:
                 multitoken_query="phrase")
 
 
+PHRASE_GUARDS = 2  # a phrase's rarest words that lead its intersection
 NAME_FIELDS = ("buyer", "supplier", "department", "region", "code")
 
 
@@ -108,13 +110,22 @@ def _parser(ix_schema: Schema) -> MultifieldParser:
     return parser
 
 
-def _rewrite(q: wq.Query) -> wq.Query:
-    """A phrase in a name field (no positions) is all its words; `department:` also searches
-    `buyer`, where a tender's or award's department is indexed."""
+def _rewrite(q: wq.Query, reader: IndexReader) -> wq.Query:
+    """A phrase in a name field (no positions) is all its words; a longer phrase elsewhere is
+    led by its rarest words; `department:` also searches `buyer`, where a tender's or award's
+    department is indexed."""
     if isinstance(q, wq.Phrase) and q.fieldname in NAME_FIELDS:
         words = [wq.Term(q.fieldname, w) for w in q.words]
         q = words[0] if len(words) == 1 else wq.And(words, boost=q.boost)
-        return q.accept(_rewrite)
+        return q.accept(lambda sub: _rewrite(sub, reader))
+    if isinstance(q, wq.Phrase) and len(q.words) > PHRASE_GUARDS:
+        # Whoosh intersects a phrase's words pairwise in text order, so two common bigrams
+        # (宜昌, 昌市) are intersected in full however rare the rest. The rarest words, ahead
+        # and weightless, let the intersection skip straight to the few candidates.
+        rarest = sorted(set(q.words), key=lambda w: reader.doc_frequency(q.fieldname, w))
+        guards: list[wq.Query] = [wq.Term(q.fieldname, w, boost=0.0)
+                                  for w in rarest[:PHRASE_GUARDS]]
+        return wq.And([*guards, q])
     if q.is_leaf() and getattr(q, "fieldname", None) == "department":
         other = copy.copy(q)
         other.fieldname = "buyer"
@@ -240,7 +251,8 @@ class WhooshEngine:
             parts.append(wq.Or([wq.Term("kind", k) for k in _kinds(kinds)]))
         if not parts:
             return Results(query=query, total=0, hits=[])
-        combined = (parts[0] if len(parts) == 1 else wq.And(parts)).accept(_rewrite)
+        combined = (parts[0] if len(parts) == 1 else wq.And(parts)).accept(
+            lambda q: _rewrite(q, searcher.reader()))
         found = searcher.search(combined, limit=limit, terms=False)
         hits = [
             Hit(key=h["key"], kind=h["kind"], record_id=h["record_id"], url=h["url"],
