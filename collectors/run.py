@@ -124,7 +124,7 @@ class Writer:
         return sha256, relative
 
     def add_document(self, row: dict[str, Any]) -> None:
-        self._documents.setdefault((row["sha256"], row["url"]), row)
+        self._documents.setdefault((row["sha256"], row["url"]), {**row, "last_run": self.run_id})
 
     def add_reject(
         self, *, source: str, kind: str, url: str | None, reason_code: str, reason: str, raw: str
@@ -221,17 +221,20 @@ class Writer:
         return [str(k) for (k,) in rows]
 
     def known_pages(self, source: str) -> dict[str, KnownPage]:
-        """Pages of `source` archived by a collect that finished it, newest body per url.
+        """Pages of `source` last read by a collect that finished it, the latest body per url.
 
-        A killed collect's pages are not known: what it read may not all be written (candidate
-        tenders and merged organisations are written only when a collect ends).
+        A page last read by a killed collect is not known: what it read may not all be written
+        (candidate tenders and merged organisations are written only when a collect ends).
+        Run ids begin with their start time, so the greatest `last_run` is the latest read.
         """
         rows = self.con.execute(
             """SELECT d.url, d.sha256, d.etag, d.last_modified FROM documents d
                WHERE d.source = ? AND EXISTS (
                    SELECT 1 FROM runs r WHERE r.source = d.source AND r.finished_at IS NOT NULL
-                   AND d.fetched_at BETWEEN r.started_at AND r.finished_at)
-               QUALIFY row_number() OVER (PARTITION BY d.url ORDER BY d.fetched_at DESC) = 1""",
+                   AND (r.run_id = d.last_run OR d.last_run IS NULL
+                        AND d.fetched_at BETWEEN r.started_at AND r.finished_at))
+               QUALIFY row_number() OVER (PARTITION BY d.url
+                   ORDER BY d.last_run DESC NULLS LAST, d.fetched_at DESC) = 1""",
             [source],
         ).fetchall()
         return {
@@ -250,6 +253,14 @@ class Writer:
         """Write pending documents and rejects (records are flushed by the load pipeline)."""
         if self._documents:
             store.insert_ignore(self.con, "documents", list(self._documents.values()))
+            # A body met again keeps its first row; it now was read by this run.
+            shas, urls = zip(*self._documents, strict=True)
+            self.con.execute(
+                "UPDATE documents SET last_run = ? FROM (SELECT unnest(?) AS sha256, "
+                "unnest(?) AS url) AS met WHERE documents.sha256 = met.sha256 "
+                "AND documents.url = met.url",
+                [self.run_id, list(shas), list(urls)],
+            )
             self._documents.clear()
         if self._rejects:
             store.insert_ignore(self.con, "rejects", list(self._rejects.values()))

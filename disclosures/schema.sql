@@ -93,6 +93,8 @@ ALTER TABLE documents ADD COLUMN IF NOT EXISTS etag VARCHAR;
 ALTER TABLE documents ADD COLUMN IF NOT EXISTS last_modified VARCHAR;
 COMMENT ON COLUMN documents.etag IS 'ETag header as sent, if any: asked for again with If-None-Match.';
 COMMENT ON COLUMN documents.last_modified IS 'Last-Modified header as sent, if any: asked for again with If-Modified-Since.';
+ALTER TABLE documents ADD COLUMN IF NOT EXISTS last_run VARCHAR;
+COMMENT ON COLUMN documents.last_run IS 'The last collect run that fetched this body at this url: a re-run skips pages a finished run read.';
 
 CREATE TABLE IF NOT EXISTS organisations (
     org_id VARCHAR NOT NULL,

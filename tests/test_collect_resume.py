@@ -85,3 +85,12 @@ def test_a_killed_collect_run_again_equals_an_uninterrupted_one(tmp_path: Path) 
     for table in expected:
         assert len(found[table]) == len(expected[table]), table
         assert found[table] == expected[table], table
+
+    # What the finished re-run read is known, the killed run's pages included: a third collect
+    # of the unchanged portal reads almost nothing.
+    third = run_collect(workdir, *sources)
+    assert third.process.returncode == 0, third.output
+    last = "SELECT sum(pages) FROM runs WHERE run_id = (SELECT max(run_id) FROM runs)"
+    first = "SELECT sum(pages) FROM runs WHERE run_id = (SELECT min(run_id) FROM runs)"
+    assert third.scalar(last) * 4 <= clean.scalar(first)
+    assert table_contents(third.db) == expected
