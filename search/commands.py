@@ -15,8 +15,8 @@ from pathlib import Path
 import click
 
 from disclosures import settings
-from search.documents import KIND_LABELS, KINDS
 from search.engine import QUERY_FIELDS, Results, SearchEngine, UpdateReport
+from search.kinds import KIND_LABELS, KINDS
 from search.whoosh_engine import WhooshEngine
 
 DEFAULT_INDEX = Path(os.environ.get("SUNLIT_SEARCH_INDEX", settings.ROOT / "data" / "search"))

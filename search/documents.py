@@ -18,17 +18,10 @@ from typing import Any
 
 from disclosures.feeds import xml_text
 from disclosures.publish import LIST_KIND_NAMES, SearchRows, url_path
+from search.kinds import KIND_LABELS, KINDS
 
-# Labels shown in results and used as filter values.
-KIND_LABELS = {
-    "tender": "招标结果",
-    "award": "中标记录",
-    "organisation": "机构",
-    "list_item": "清单事项",
-    "approval_item": "办件事项",
-    "flag": "风险提示",
-}
-KINDS = tuple(KIND_LABELS)
+__all__ = ["KINDS", "KIND_LABELS", "SearchDocument", "search_documents"]
+
 
 
 @dataclass(frozen=True)

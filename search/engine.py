@@ -11,9 +11,10 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from search.documents import SearchDocument
+if TYPE_CHECKING:
+    from search.documents import SearchDocument
 
 # Fields a query may name (`buyer:恒泰`, `--field department=教育局`).
 QUERY_FIELDS = ("title", "body", "buyer", "supplier", "department", "region", "code", "kind",

@@ -16,7 +16,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -27,8 +27,11 @@ from whoosh.searching import Searcher
 from whoosh.writing import SegmentWriter
 
 from search.analysis import normalise, sunlit_analyzer
-from search.documents import KIND_LABELS, SearchDocument
 from search.engine import Hit, Results, UpdateReport, document_hash
+from search.kinds import KIND_LABELS
+
+if TYPE_CHECKING:
+    from search.documents import SearchDocument
 
 HASHES = "doc-hashes.json"
 NAMES = "names.txt"
