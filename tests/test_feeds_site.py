@@ -95,7 +95,7 @@ def test_pages_link_their_feeds_and_every_feed_is_in_the_directory(builds: TwoBu
     linked = 0
     for page in pages:
         doc = html.fromstring(page.read_bytes())
-        alternates = [link.get("href") for link in doc.cssselect('link[rel="alternate"]')]
+        alternates = [link.get("href") for link in doc.cssselect('link[rel="alternate"][type]')]
         follow = [a.get("href") for a in doc.cssselect("aside.follow a")]
         for href in alternates:
             assert (site / href.lstrip("/")).is_file(), (page, href)
