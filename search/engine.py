@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -75,5 +75,7 @@ class SearchEngine(Protocol):
 
 def document_hash(document: SearchDocument) -> str:
     """A digest of everything an index holds for `document`: equal digests, nothing to redo."""
-    payload = json.dumps(asdict(document), sort_keys=True, default=str, ensure_ascii=False)
+    # The document's own fields, flat: what `dataclasses.asdict` gives, without its deep copy.
+    payload = json.dumps({f.name: getattr(document, f.name) for f in fields(document)},
+                         sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

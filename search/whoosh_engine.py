@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.reading import IndexReader
@@ -75,6 +76,13 @@ def schema() -> Schema:
         amount=NUMERIC(float, bits=64),
         amount_text=STORED(),
     )
+
+
+def _codec() -> W3Codec:
+    # Posting blocks are small (most terms of a record are in few records): zlib costs more
+    # time writing and reading them than the bytes it saves. (Whoosh's inlining of short
+    # posting lists, `inlinelimit`, is broken in 2.7.4 and stays off.)
+    return W3Codec(blocklimit=128, compression=0, inlinelimit=1)
 
 
 def _exact(text: str) -> str:
@@ -152,8 +160,9 @@ class WhooshEngine:
 
     def _writer(self, ix: whoosh_index.Index) -> SegmentWriter:
         if WRITER_PROCS > 1:
-            return ix.writer(limitmb=WRITER_MEMORY_MB, procs=WRITER_PROCS, multisegment=True)
-        return ix.writer(limitmb=WRITER_MEMORY_MB)
+            return ix.writer(limitmb=WRITER_MEMORY_MB, procs=WRITER_PROCS, multisegment=True,
+                             codec=_codec())
+        return ix.writer(limitmb=WRITER_MEMORY_MB, codec=_codec())
 
     def rebuild(self, documents: Iterable[SearchDocument]) -> UpdateReport:
         self.close()
