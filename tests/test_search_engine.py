@@ -46,6 +46,9 @@ def test_fielded_fragments_phrases_and_departments(tmp_path: Path) -> None:
     assert keys(engine, "", fields={"department": "当阳市水利局"}) == ["list_item:power:1"]
     assert keys(engine, "code:HBCG2025*") == ["tender:t1"]
     assert keys(engine, '"污水处理厂"') == ["tender:t1"]
+    assert keys(engine, "amount:[999999.99 TO 1000000]") == ["tender:t1"]
+    assert keys(engine, "amount:[1000000.01 TO 5000000]") == []
+    assert keys(engine, "amount:[100 TO 999999.99]") == []
     assert keys(engine, '"处理污水"') == []
 
 
