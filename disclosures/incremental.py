@@ -21,6 +21,7 @@ import json
 import logging
 import multiprocessing
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields, is_dataclass
@@ -36,7 +37,7 @@ MANIFEST_PATH = ".sunlit/manifest.json"
 # What the build did (pages rendered and reused): read by `disclosures.build`, never compared.
 REPORT_PATH = ".sunlit/build.json"
 # Bump when the way pages are rendered changes outside the templates, so every page is redone.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CHUNK = 256  # pages a worker takes at a time
 
 Render = Callable[[str, str, dict[str, Any]], str]
@@ -97,6 +98,21 @@ def read_manifest(build: Path | None) -> dict[str, Any]:
     return manifest
 
 
+def page_digest(theme_hash: str, page: Page) -> str:
+    """sha256 of a page's inputs pickled: the theme, its path, template and values.
+
+    Far cheaper than `fingerprint`'s JSON for the large values of list pages, and as safe:
+    equal pickles unpickle to equal values, so equal digests mean equal inputs. The converse
+    need not hold (a set's order, or two equal strings being one object or two, can change the
+    bytes), which only renders a page that could have been linked.
+    """
+    try:
+        data = pickle.dumps((theme_hash, page.path, page.template, page.values), protocol=5)
+    except (pickle.PicklingError, TypeError, AttributeError) as error:
+        raise Unhashable(str(error)) from error
+    return hashlib.sha256(data).hexdigest()
+
+
 @dataclass(frozen=True)
 class Page:
     path: str  # site-relative folder: the page is `<path>index.html`
@@ -149,8 +165,9 @@ class PageWriter:
         self.pages[path] = Page(path, template, values)
 
     def page_hash(self, page: Page) -> str | None:
+        """sha256 of the page's pickled inputs (`page_digest`); None when they cannot be pickled."""
         try:
-            return fingerprint([self.theme_hash, page.path, page.template, page.values])
+            return page_digest(self.theme_hash, page)
         except Unhashable as error:
             log.warning("page %s is rendered on every build: %s", page.path, error)
             return None
@@ -167,7 +184,14 @@ class PageWriter:
                 return page.path, digest, False
             except OSError:
                 pass  # gone, or another device: render it
-        write_text(target, self.render(page.path, page.template, page.values))
+        text = self.render(page.path, page.template, page.values)
+        try:
+            # A new build's folder: nothing there yet, so no file shared with an older build
+            # can be written through.
+            with open(target, "x", encoding="utf-8") as handle:
+                handle.write(text)
+        except FileExistsError:
+            write_text(target, text)
         return page.path, digest, True
 
     def _write_range(self, bounds: tuple[int, int]) -> list[tuple[str, str | None, bool]]:
@@ -233,9 +257,13 @@ def reuse_search_index(previous: Path | None, output: Path, digest: str) -> bool
 
 
 def save_manifest(output: Path, theme: str, pages: dict[str, str], search: str | None,
-                  report: dict[str, Any]) -> None:
-    """Record the build's hashes (for the next build) and what it did (for `sunlit build`)."""
-    manifest = {"format": FORMAT_VERSION, "theme": theme, "pages": pages, "search": search}
+                  report: dict[str, Any], *, data: str | None = None) -> None:
+    """Record the build's hashes (for the next build) and what it did (for `sunlit build`).
+
+    `data` is the key of the `/data/` downloads (the database file's hash), None when unknown.
+    """
+    manifest = {"format": FORMAT_VERSION, "theme": theme, "pages": pages, "search": search,
+                "data": data}
     (output / MANIFEST_PATH).parent.mkdir(parents=True, exist_ok=True)
     write_text(output / MANIFEST_PATH,
                json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0))

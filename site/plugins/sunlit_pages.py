@@ -8,8 +8,10 @@ record and no SQL lives here.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +28,7 @@ from pelican import signals
 from pelican.generators import Generator
 from pelican.writers import Writer
 
-from disclosures import charts, dictionary, export, feeds, i18n, incremental, publish
+from disclosures import charts, dictionary, export, feeds, i18n, incremental, ocds_out, publish
 from search import browser
 from search.browser import write_browser_index
 from search.documents import search_documents
@@ -123,10 +125,19 @@ def _label(table: dict[str, str]) -> Any:
     return label
 
 
+_TRANSLATED: dict[tuple[str, str], str] = {}
+
+
 @pass_context
 def translate(ctx: Context, text: str, **values: Any) -> str:
     """`t("中文")` in a template: the interface string in the page's language."""
-    return i18n.t(text, context_lang(ctx), **values)
+    if values:
+        return i18n.t(text, context_lang(ctx), **values)
+    key = (text, context_lang(ctx))
+    found = _TRANSLATED.get(key)
+    if found is None:
+        found = _TRANSLATED[key] = i18n.t(text, key[1])
+    return found
 
 
 @pass_context
@@ -184,11 +195,16 @@ def strip_control_characters(value: Any) -> Any:
 
     They are illegal in XML and parse errors in HTML; escaping does not remove them.
     """
-    if isinstance(value, Markup):
-        return Markup(feeds.xml_text(value))
     if isinstance(value, str):
+        if _NOT_XML_SEARCH(value) is None:  # nearly always: nothing to strip
+            return value
+        if isinstance(value, Markup):
+            return Markup(feeds.xml_text(value))
         return feeds.xml_text(value)
     return value
+
+
+_NOT_XML_SEARCH = feeds._NOT_XML.search
 
 
 def add_template_helpers(generator: Generator) -> None:
@@ -346,7 +362,7 @@ class SunlitPagesGenerator(Generator):
             "pages": stats.pages, "rendered": stats.rendered, "reused": stats.reused,
             "search_reused": search_reused,
             "previous": self._previous.name if self._previous else None,
-        })
+        }, data=getattr(self, "_data_key", None))
         log.info("pages: %d rendered, %d unchanged and linked from the previous build",
                  stats.rendered, stats.reused)
 
@@ -356,6 +372,9 @@ class SunlitPagesGenerator(Generator):
             for key in ("SITENAME", "SITESUBTITLE", "SITEURL", "DEFAULT_LANG", "localsiteurl")
             if key in self.context
         }
+        # Templates do not change during a build: no mtime check each time a page extends or
+        # imports one.
+        self.env.auto_reload = False
         self._start_pages()
         per_page = int(self.settings.get("SUNLIT_PER_PAGE", 50))
         self._write_home(writer)
@@ -536,9 +555,33 @@ class SunlitPagesGenerator(Generator):
         self._write_lang(writer, "sources/", "sources", sources=self.sources)
         # The downloads are exported into the build itself, so they match the pages exactly.
         db = Path(self.settings["SUNLIT_DB"])
-        manifest = export.export_all(db, Path(self.output_path) / "data")
+        manifest = self._export_data(db, Path(self.output_path) / "data")
         self._write_lang(writer, "data/", "data", manifest=manifest,
                     dictionary=dictionary.data_dictionary(db))
+
+    def _export_data(self, db: Path, out: Path) -> dict[str, Any]:
+        """The downloads: linked from the previous build when the database file is unchanged.
+
+        The key is the sha256 of the database file's bytes (and of the export code): equal
+        bytes are equal contents, so the previous export is exactly what this one would write.
+        A database with a write-ahead log beside it is always exported again.
+        """
+        self._data_key: str | None = None
+        if not db.with_name(db.name + ".wal").exists():
+            self._data_key = incremental.files_hash(
+                [db, Path(export.__file__), Path(ocds_out.__file__)], "data")
+            previous = incremental.read_manifest(self._previous)
+            saved = self._previous / "data" if self._previous else None
+            if saved and previous.get("data") == self._data_key and (
+                    saved / "manifest.json").is_file():
+                try:
+                    incremental.link_tree(saved, out)
+                    reused: dict[str, Any] = json.loads(
+                        (out / "manifest.json").read_text(encoding="utf-8"))
+                    return reused
+                except (OSError, ValueError):
+                    shutil.rmtree(out, ignore_errors=True)
+        return export.export_all(db, out)
 
 
 def tender_timeline(tender: dict[str, Any]) -> list[dict[str, Any]]:
