@@ -267,7 +267,9 @@ class WhooshEngine:
             return Results(query=query, total=0, hits=[])
         combined = (parts[0] if len(parts) == 1 else wq.And(parts)).accept(
             lambda q: _rewrite(q, searcher.reader()))
-        found = searcher.search(combined, limit=limit, terms=False)
+        # optimize=False: the collector then counts every match as it goes; with Whoosh's
+        # block-quality skipping the total (`len`) would run the whole query a second time.
+        found = searcher.search(combined, limit=limit, terms=False, optimize=False)
         hits = [
             Hit(key=h["key"], kind=h["kind"], record_id=h["record_id"], url=h["url"],
                 title=h["title"], date=h.get("date", ""), amount=h.get("amount_text", ""),
