@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from disclosures import settings
-from disclosures.store import DatabaseLocked
+from disclosures.errors import DatabaseLocked
 
 
 class SunlitGroup(click.Group):

@@ -19,6 +19,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from disclosures.errors import DatabaseLocked as DatabaseLocked  # callers catch it from here
+
 SCHEMA_VERSION = 1
 
 # Record tables: name -> key column. Each has version, is_current, content_hash, first_run.
@@ -33,10 +35,6 @@ RECORD_TABLES: dict[str, str] = {
 }
 # Columns the store fills in; a batch supplies every other column.
 STORE_COLUMNS = ("version", "is_current", "first_run")
-
-
-class DatabaseLocked(RuntimeError):
-    """Another process holds the database's write lock."""
 
 
 @dataclass
