@@ -79,9 +79,10 @@ def build_site(
     target.mkdir(parents=True)
     empty_trash(output)
     try:
-        _run_pelican(db, target, site_url, settings_file or PELICANCONF, search_index,
-                     processes)
-        write_sitemap(target, site_url)
+        written = _run_pelican(db, target, site_url, settings_file or PELICANCONF,
+                               search_index, processes)
+        pages = html_pages(target, written)
+        write_sitemap(target, site_url, pages)
         missing = [name for name in REQUIRED if not (target / name).is_file()]
         if missing:
             raise BuildError(f"the build is missing {', '.join(missing)}")
@@ -96,7 +97,7 @@ def build_site(
     prune_builds(output, keep={target, *([previous] if previous else [])})
     report = incremental.read_report(target)
     return BuildResult(
-        pages=int(report.get("pages", 0)) + count_other_pages(target),
+        pages=len(pages),
         seconds=time.monotonic() - started,
         output=output,
         rendered=int(report.get("rendered", 0)),
@@ -105,22 +106,25 @@ def build_site(
     )
 
 
-def count_other_pages(target: Path) -> int:
-    """HTML pages not written by the pages plugin (Pelican's own pages, the feeds directory)."""
-    written = set(incremental.read_manifest(target).get("pages", {}))
-    folders = (path.parent.relative_to(target).as_posix() for path in target.rglob("index.html"))
-    return sum(
-        1
-        for folder in folders
-        if not folder.startswith("pagefind/") and ("" if folder == "." else f"{folder}/")
-        not in written
-    )
+def html_pages(target: Path, written: list[str]) -> list[str]:
+    """Every HTML page of the build (`<folder>/index.html`, sorted), without the search bundle.
+
+    Taken from the build's manifest (the plugin's pages) and the files Pelican's writer wrote
+    (its own pages, the feeds directory), not from a walk of the whole tree.
+    """
+    folders = set(incremental.read_manifest(target).get("pages", {}))
+    pages = {f"{folder}index.html" for folder in folders}
+    pages.update(path for path in written
+                 if (path == "index.html" or path.endswith("/index.html"))
+                 and not path.startswith("pagefind/"))
+    return sorted(pages)
 
 
 def _run_pelican(
     db: Path, target: Path, site_url: str, settings_file: Path, search_index: bool,
     processes: int | None = None,
-) -> None:
+) -> list[str]:
+    """Run Pelican into `target`; return the files its writer wrote (relative paths)."""
     # Imported here: the core's other commands must not pay for Pelican's import.
     from pelican import Pelican
     from pelican.settings import read_settings
@@ -135,15 +139,27 @@ def _run_pelican(
             "SUNLIT_BUILD_PROCESSES": processes,
         },
     )
+    from pelican import signals
+
+    written: list[str] = []
+
+    def record(path: str, **_: object) -> None:
+        written.append(Path(os.path.relpath(path, target)).as_posix())
+
     pelican = Pelican(settings)
     # Pelican logs a plugin that fails to load and carries on; a site without it is no site.
     if PLUGIN not in pelican.settings["PLUGINS"]:
         raise BuildError(f"the Pelican plugin {PLUGIN!r} did not load (see the log above)")
-    pelican.run()
+    signals.content_written.connect(record)
+    try:
+        pelican.run()
+    finally:
+        signals.content_written.disconnect(record)
+    return written
 
 
-def write_sitemap(target: Path, site_url: str) -> None:
-    """Write `sitemap.xml` (every HTML page of the build) and `robots.txt` pointing at it.
+def write_sitemap(target: Path, site_url: str, pages: list[str]) -> None:
+    """Write `sitemap.xml` (`pages`: every HTML page of the build, sorted) and `robots.txt`.
 
     URLs are absolute when the build knows its `site_url`, as the sitemap protocol asks; a build
     without one lists paths from the site's root.
@@ -151,11 +167,6 @@ def write_sitemap(target: Path, site_url: str) -> None:
     from xml.sax.saxutils import escape
 
     base = site_url.rstrip("/")
-    pages = sorted(
-        path.relative_to(target).as_posix()
-        for path in target.rglob("index.html")
-        if path.relative_to(target).parts[0] != "pagefind"
-    )
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for page in pages:

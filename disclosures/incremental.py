@@ -224,8 +224,8 @@ class PageWriter:
         hashes: dict[str, str] = {}
         rendered = reused = 0
         for path, digest, was_rendered in self._results():
-            if digest is not None:
-                hashes[path] = digest
+            # "" for a page that could not be hashed: listed (sitemap, page count), never reused.
+            hashes[path] = digest or ""
             rendered += was_rendered
             reused += not was_rendered
         self.pages.clear()
