@@ -179,3 +179,12 @@ def run_collect(workdir: Path, *args: str, timeout: float = 120) -> Collected:
 @pytest.fixture()
 def collect() -> Callable[..., Collected]:
     return run_collect
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium for one test module (Playwright's sync API allows one at a time)."""
+    from chromium import launched
+
+    with launched() as chromium:
+        yield chromium

@@ -8,9 +8,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from searchdemo import Demo, demo, serve
-from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 from disclosures.publish import url_path
 
@@ -24,15 +23,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     built: Demo = demo(tmp_path_factory)
     with serve(built.output) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: `make browser` installs it"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture()

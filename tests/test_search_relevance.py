@@ -8,9 +8,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from chromium import CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import sync_playwright
 from searchdemo import Demo, demo, serve
-from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 from disclosures import store
 from disclosures.publish import read_search_rows

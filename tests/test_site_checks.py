@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from lxml import etree, html
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 from sitedata import APPROVAL_ITEM_CODE, LIST_ITEM_ID, SEARCH_SUPPLIER_ID, build_sample_site
 
 from disclosures.publish import url_path
@@ -28,15 +28,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[1]
 VNU_JAR = REPO / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 NEED = "run `make checkers` (npm ci; java) before the site checks"
 
 
@@ -86,15 +77,6 @@ def served(site: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "install Debian's chromium (`make browser`)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_nu_html_checker_finds_no_error(site: Path) -> None:
