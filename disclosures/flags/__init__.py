@@ -29,6 +29,7 @@ import duckdb
 import pyarrow as pa
 
 from disclosures import workdays
+from disclosures.sqlfile import read_sql_file
 
 COMMON_COLUMNS: dict[str, str] = {
     "record_kind": "Kind of record flagged: tender, bid, organisation, approval_case or list_item.",
@@ -84,27 +85,12 @@ class Flag:
         return {**COMMON_COLUMNS, **{e.column: e.description for e in self.evidence}}
 
 
-_HEADER_LINE = re.compile(r"^--\s?(\w+):\s*(.*)$")
-_CONTINUATION = re.compile(r"^--\s{2,}(\S.*)$")
 _REQUIRED = ("code", "title_zh", "title_en", "record_kind", "definition", "source")
 
 
 def parse(text: str) -> Flag:
     """Read a flag file: its header and its SELECT."""
-    fields: list[tuple[str, str]] = []
-    lines = text.splitlines()
-    body_start = len(lines)
-    for number, line in enumerate(lines):
-        if not line.startswith("--"):
-            body_start = number
-            break
-        if (more := _CONTINUATION.match(line)) and fields:
-            key, value = fields[-1]
-            fields[-1] = (key, f"{value} {more.group(1)}")
-        elif header := _HEADER_LINE.match(line):
-            fields.append((header.group(1), header.group(2).strip()))
-        elif line.strip() != "--":
-            raise ValueError(f"unreadable flag header line: {line!r}")
+    fields, sql = read_sql_file(text, strict=True)
     single = {key: value for key, value in fields}
     missing = [key for key in _REQUIRED if key not in single]
     if missing:
@@ -136,7 +122,7 @@ def parse(text: str) -> Flag:
         thresholds=tuple(thresholds),
         evidence=tuple(evidence),
         sources=tuple(sources),
-        sql="\n".join(lines[body_start:]).strip().rstrip(";"),
+        sql=sql,
     )
 
 

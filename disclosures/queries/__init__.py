@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from disclosures import store
+from disclosures.sqlfile import read_sql_file
 
 FORMATS = ("table", "csv", "json", "parquet")
 
@@ -59,24 +60,11 @@ class Query:
     sql: str
 
 
-_HEADER_LINE = re.compile(r"^--\s?(\w+):\s*(.*)$")
-_CONTINUATION = re.compile(r"^--\s{2,}(\S.*)$")
 _PARAM = re.compile(r"(\w+)\s+(VARCHAR|INTEGER|BIGINT|DOUBLE|DATE|BOOLEAN)\s+(\S+)\s+(.+)")
 
 
 def parse(text: str) -> Query:
-    fields: list[tuple[str, str]] = []
-    lines = text.splitlines()
-    body_start = len(lines)
-    for number, line in enumerate(lines):
-        if not line.startswith("--"):
-            body_start = number
-            break
-        if (more := _CONTINUATION.match(line)) and fields:
-            key, value = fields[-1]
-            fields[-1] = (key, f"{value} {more.group(1)}")
-        elif header := _HEADER_LINE.match(line):
-            fields.append((header.group(1), header.group(2).strip()))
+    fields, sql = read_sql_file(text)
     single = dict(fields)
     for key in ("name", "title", "description"):
         if key not in single:
@@ -91,7 +79,6 @@ def parse(text: str) -> Query:
             params.append(
                 Param(name, type_, None if default.upper() == "NULL" else default, description)
             )
-    sql = "\n".join(lines[body_start:]).strip().rstrip(";")
     used = set(re.findall(r"\$(\w+)", sql))
     declared = {p.name for p in params}
     if used != declared:
