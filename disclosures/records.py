@@ -587,6 +587,24 @@ def _awards_from_table(
     return found
 
 
+def _award_row(
+    tender: dict[str, Any], lot: str | None, supplier_id: str, price: _Price, period: int | None
+) -> dict[str, Any]:
+    """One supplier's award of a tender (or of one of its lots)."""
+    return {
+        "award_id": ids.award_id(tender["tender_id"], lot, supplier_id),
+        "tender_id": tender["tender_id"],
+        "supplier_id": supplier_id,
+        "lot": lot,
+        "amount": price.amount,
+        "currency": price.currency or ("CNY" if price.amount is not None else None),
+        "amount_text": price.text,
+        "discount_rate": price.rate.quantize(_RATE_PLACES) if price.rate else None,
+        "contract_period_days": period,
+        "award_date": tender["award_date"],
+    }
+
+
 def _award_notice(
     payload: Mapping[str, Any], prov: Provenance, records: Records, synonyms: Mapping[str, str]
 ) -> None:
@@ -616,19 +634,7 @@ def _award_notice(
             supplier_id = orgs.add(member, uscc=code)
             if supplier_id is None:
                 continue
-            row = {
-                "award_id": ids.award_id(tender["tender_id"], lot, supplier_id),
-                "tender_id": tender["tender_id"],
-                "supplier_id": supplier_id,
-                "lot": lot,
-                "amount": price.amount,
-                "currency": price.currency or ("CNY" if price.amount is not None else None),
-                "amount_text": price.text,
-                "discount_rate": price.rate.quantize(_RATE_PLACES) if price.rate else None,
-                "contract_period_days": period,
-                "award_date": tender["award_date"],
-            }
-            _finish(records, "awards", row, prov)
+            _finish(records, "awards", _award_row(tender, lot, supplier_id, price, period), prov)
     _finish(records, "tenders", tender, prov)
     orgs.finish()
 
@@ -646,19 +652,8 @@ def _table_awards(
             supplier_id = orgs.add(member)
             if supplier_id is None:
                 continue
-            row = {
-                "award_id": ids.award_id(tender["tender_id"], entry.lot, supplier_id),
-                "tender_id": tender["tender_id"],
-                "supplier_id": supplier_id,
-                "lot": entry.lot,
-                "amount": price.amount,
-                "currency": price.currency or ("CNY" if price.amount is not None else None),
-                "amount_text": price.text,
-                "discount_rate": price.rate.quantize(_RATE_PLACES) if price.rate else None,
-                "contract_period_days": period,
-                "award_date": tender["award_date"],
-            }
-            _finish(records, "awards", row, prov)
+            _finish(records, "awards", _award_row(tender, entry.lot, supplier_id, price, period),
+                    prov)
     _finish(records, "tenders", tender, prov)
     orgs.finish()
 
