@@ -22,6 +22,7 @@ from pathlib import Path
 
 import disclosures
 from disclosures import feeds, incremental
+from disclosures.errors import BuildError as BuildError  # raised from here, caught by the CLI
 from disclosures.store import DatabaseLocked
 
 # pelicanconf.py sits at the repository root, beside the disclosures package.
@@ -33,8 +34,6 @@ REQUIRED = ("index.html", "tenders/index.html", feeds.ATOM_PATH, feeds.RSS_PATH)
 log = logging.getLogger(__name__)
 
 
-class BuildError(RuntimeError):
-    """The site could not be built; the published site is unchanged."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from disclosures import settings
-from disclosures.errors import DatabaseLocked
+from disclosures.errors import BuildError, DatabaseLocked
 
 
 class SunlitGroup(click.Group):
@@ -38,16 +38,9 @@ class SunlitGroup(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except DatabaseLocked as error:
+        except (DatabaseLocked, BuildError, FileNotFoundError) as error:
+            # Each already says in one line what failed (and, for a build, what is unchanged).
             raise click.ClickException(str(error)) from None
-        except FileNotFoundError as error:
-            raise click.ClickException(str(error)) from None
-        except RuntimeError as error:
-            from disclosures.build import BuildError
-
-            if isinstance(error, BuildError):  # already says what failed and what is unchanged
-                raise click.ClickException(str(error)) from None
-            raise
 
 
 @click.group(cls=SunlitGroup)

@@ -9,3 +9,7 @@ from __future__ import annotations
 
 class DatabaseLocked(RuntimeError):
     """Another process holds the database's write lock."""
+
+
+class BuildError(RuntimeError):
+    """The site could not be built; the published site is unchanged."""
