@@ -8,9 +8,11 @@ record and no SQL lives here.
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +23,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import pass_context
+from jinja2 import Environment, pass_context
+from jinja2.ext import Extension
 from jinja2.runtime import Context
 from markupsafe import Markup
 from pelican import signals
@@ -255,6 +258,53 @@ def add_template_helpers(generator: Generator) -> None:
     )
 
 
+# `t("…")`, `url("…")` and `page_lang()` called with nothing but a string literal: the same
+# string on every page of a language.
+_CONSTANT_CALL = re.compile(
+    r"""(?<![\w.])(t|url|page_lang)\(\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")?\s*\)""")
+
+
+class LanguageConstants(Extension):
+    """Compiles a language's templates with its interface strings and site URLs written in.
+
+    A template compiled in `language_environment(env, lang, root)` has each constant call
+    (`_CONSTANT_CALL`) replaced by its value as a string literal before Jinja2 parses it, so
+    rendering a page makes no call for them; autoescape and `finalize` treat the literal as they
+    treated the call's result.
+    """
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        lang: str | None = getattr(self.environment, "sunlit_lang", None)
+        if lang is None:
+            return source
+        root: str = getattr(self.environment, "sunlit_root", "")
+
+        def value(match: re.Match[str]) -> str:
+            function, literal = match.group(1), match.group(2)
+            argument = ast.literal_eval(literal) if literal else ""
+            if function == "t":
+                if not literal:
+                    return match.group(0)
+                text = i18n.t(argument, lang)
+            elif function == "url":
+                text = f"{root}{i18n.prefix(lang)}/{argument}"
+            else:
+                if literal:
+                    return match.group(0)
+                text = lang
+            return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+        return _CONSTANT_CALL.sub(value, source)
+
+
+def language_environment(env: Environment, lang: str, root: str) -> Environment:
+    """`env` with templates compiled for the pages of `lang` (`LanguageConstants`)."""
+    overlay = env.overlay(extensions=[LanguageConstants], cache_size=400)
+    overlay.sunlit_lang = lang  # type: ignore[attr-defined]
+    overlay.sunlit_root = root  # type: ignore[attr-defined]
+    return overlay
+
+
 @dataclass
 class ListPage:
     """One page of a paginated list: /<folder>/, /<folder>/page/2/, ..."""
@@ -317,10 +367,19 @@ class SunlitPagesGenerator(Generator):
         """
         self._pages.add(path, template, values)
 
+    def _template(self, name: str, lang: str | None) -> Any:
+        """The template `name` compiled for pages of `lang` (`LanguageConstants`)."""
+        key = (name, lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANG)
+        found = self._compiled.get(key)
+        if found is None:
+            found = self._compiled[key] = self._language_envs[key[1]].get_template(
+                f"{name}.html")
+        return found
+
     def _render(self, path: str, template: str, values: dict[str, Any]) -> str:
         # What Pelican's Writer.write_file passes, with a small context per page (not Pelican's
         # whole settings dict).
-        return self.get_template(template).render({
+        return self._template(template, values.get("lang")).render({
             **self._page_context, "localsiteurl": self._page_context.get("localsiteurl"),
             "output_file": f"{path}index.html", "page_path": path, **values,
         })
@@ -375,6 +434,10 @@ class SunlitPagesGenerator(Generator):
         # Templates do not change during a build: no mtime check each time a page extends or
         # imports one.
         self.env.auto_reload = False
+        root = site_root(self.settings.get("SITEURL", ""))
+        self._language_envs = {lang: language_environment(self.env, lang, root)
+                               for lang in i18n.LANGUAGES}
+        self._compiled: dict[tuple[str, str], Any] = {}
         self._start_pages()
         per_page = int(self.settings.get("SUNLIT_PER_PAGE", 50))
         self._write_home(writer)
