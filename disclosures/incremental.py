@@ -2,9 +2,11 @@
 
 Each page is a job: its path, its template and the values it is rendered with. Before rendering,
 a page's content hash is computed from what the output is made of — the theme's hash (templates
-and the code behind their filters) and the page's values, serialised deterministically. A build
-records every page's hash in its manifest (`MANIFEST_PATH`); a page whose hash equals the one the
-previous build recorded is hard-linked from that build instead of being rendered again.
+and the code behind their filters) and the page's values, serialised deterministically, or, for
+a page given a key, that key: a small stand-in for the values (the hashes of the database rows
+they are made from), far cheaper to hash. A build records every page's hash in its manifest
+(`MANIFEST_PATH`); a page whose hash equals the one the previous build recorded is hard-linked
+from that build instead of being rendered again.
 
 Pages are rendered in worker processes forked from the build (they inherit the jobs and the
 compiled templates, so nothing but a range of job numbers crosses a pipe) when there is more
@@ -37,7 +39,7 @@ MANIFEST_PATH = ".sunlit/manifest.json"
 # What the build did (pages rendered and reused): read by `disclosures.build`, never compared.
 REPORT_PATH = ".sunlit/build.json"
 # Bump when the way pages are rendered changes outside the templates, so every page is redone.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CHUNK = 256  # pages a worker takes at a time
 
 Render = Callable[[str, str, dict[str, Any]], str]
@@ -113,11 +115,24 @@ def page_digest(theme_hash: str, page: Page) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def key_digest(theme_hash: str, page: Page) -> str:
+    """sha256 of a keyed page's theme, path, template and key, pickled.
+
+    The key stands for the values: it must change whenever they do (see `PageWriter.add`).
+    """
+    try:
+        data = pickle.dumps((theme_hash, page.path, page.template, page.key), protocol=5)
+    except (pickle.PicklingError, TypeError, AttributeError) as error:
+        raise Unhashable(str(error)) from error
+    return hashlib.sha256(data).hexdigest()
+
+
 @dataclass(frozen=True)
 class Page:
     path: str  # site-relative folder: the page is `<path>index.html`
     template: str
     values: dict[str, Any]
+    key: Any = None  # what the values are made from, when it is cheaper to hash than they are
 
 
 @dataclass(frozen=True)
@@ -134,8 +149,11 @@ def write_text(target: Path, text: str) -> None:
     os.replace(temporary, target)
 
 
-def link_tree(source: Path, target: Path) -> None:
-    """Hard-link every file of `source` into a new tree at `target` (copy across devices)."""
+def link_tree(source: Path, target: Path, *, skip: tuple[str, ...] = ()) -> None:
+    """Hard-link every file of `source` into a new tree at `target` (copy across devices).
+
+    Files named in `skip` are left out, in every folder.
+    """
 
     def link(src: str, dst: str) -> None:
         try:
@@ -143,7 +161,8 @@ def link_tree(source: Path, target: Path) -> None:
         except OSError:
             shutil.copy2(src, dst)
 
-    shutil.copytree(source, target, copy_function=link)
+    shutil.copytree(source, target, copy_function=link,
+                    ignore=shutil.ignore_patterns(*skip) if skip else None)
 
 
 class PageWriter:
@@ -157,16 +176,25 @@ class PageWriter:
         self.render = render
         self.processes = max(1, processes)
         self.old: dict[str, str] = read_manifest(previous).get("pages", {})
+        self._output = str(output)
+        self._previous = str(previous) if previous is not None else ""
         self.pages: dict[str, Page] = {}  # by path: a page written twice keeps the last values
         self.hashes: dict[str, str] = {}  # path -> hash of every page written
 
-    def add(self, path: str, template: str, values: dict[str, Any]) -> None:
+    def add(self, path: str, template: str, values: dict[str, Any], key: Any = None) -> None:
+        """Queue a page. With a `key`, the page is hashed by it instead of by its values.
+
+        A key must determine the values given the path and template: every input the page
+        shows feeds it (rows by their `row_hash`), or the page goes stale.
+        """
         self.pages.pop(path, None)  # keep the order of the last write
-        self.pages[path] = Page(path, template, values)
+        self.pages[path] = Page(path, template, values, key)
 
     def page_hash(self, page: Page) -> str | None:
-        """sha256 of the page's pickled inputs (`page_digest`); None when they cannot be pickled."""
+        """sha256 of the page's key, else its pickled inputs; None when they cannot be pickled."""
         try:
+            if page.key is not None:
+                return key_digest(self.theme_hash, page)
             return page_digest(self.theme_hash, page)
         except Unhashable as error:
             log.warning("page %s is rendered on every build: %s", page.path, error)
@@ -175,12 +203,18 @@ class PageWriter:
     def _write_one(self, page: Page) -> tuple[str, str | None, bool]:
         """Write one page; return its path, its hash and whether it was rendered."""
         digest = self.page_hash(page)
-        folder = self.output / page.path
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / "index.html"
-        if digest is not None and self.previous is not None and self.old.get(page.path) == digest:
+        # Plain strings and os calls: this runs once a page, hundreds of thousands of times.
+        folder = f"{self._output}/{page.path}"
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+        target = f"{folder}index.html"
+        if digest is not None and self._previous and self.old.get(page.path) == digest:
             try:
-                os.link(self.previous / page.path / "index.html", target)
+                os.link(f"{self._previous}/{page.path}index.html", target)
                 return page.path, digest, False
             except OSError:
                 pass  # gone, or another device: render it
@@ -191,7 +225,7 @@ class PageWriter:
             with open(target, "x", encoding="utf-8") as handle:
                 handle.write(text)
         except FileExistsError:
-            write_text(target, text)
+            write_text(Path(target), text)
         return page.path, digest, True
 
     def _write_range(self, bounds: tuple[int, int]) -> list[tuple[str, str | None, bool]]:

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from sitedata import BUYERS, build_sample_db
+from sitedata import BUYERS, SUPPLIERS, build_sample_db
 
 from disclosures import store
 from disclosures.build import BuildResult, build_site, builds_dir, empty_trash
@@ -15,7 +15,8 @@ from disclosures.publish import url_path
 
 pytestmark = pytest.mark.slow
 
-# The downloads page lists the build's own DuckDB snapshot, whose bytes differ on every build.
+# The downloads page lists the build's own DuckDB snapshot, whose bytes differ whenever the
+# database changed.
 EVERY_BUILD = {"data/", "en/data/"}
 
 
@@ -114,6 +115,77 @@ def test_a_changed_tender_renders_its_page_the_lists_showing_it_and_its_organisa
     assert len(redone) < len(pages(after)) // 4
     # The previous build is published no more but kept intact: nothing was written in place.
     assert old_page.read_bytes() == old_bytes
+
+
+def change(db: Path, sql: str, params: list[object]) -> None:
+    con = store.connect(db, read_only=False)
+    try:
+        con.execute(sql, params)
+        store.checkpoint(con)
+    finally:
+        con.close()
+
+
+def showing(build: Path, *texts: str) -> set[str]:
+    """The plugin's pages of `build` (Pelican writes the others anew) that show any of `texts`."""
+    written = json.loads((build / ".sunlit/manifest.json").read_text(encoding="utf-8"))["pages"]
+    return {page for page in pages(build) if page in written
+            and any(text in (build / page / "index.html").read_text(encoding="utf-8")
+                   for text in texts)}
+
+
+def test_a_renamed_organisation_renders_the_pages_that_show_its_name(
+    sample: tuple[Path, Path, list[str]],
+) -> None:
+    db, output, _ = sample
+    supplier_id, name = SUPPLIERS[0]
+    con = store.connect(db, read_only=True)
+    try:
+        won = [row[0] for row in con.execute(
+            "SELECT DISTINCT tender_id FROM current_awards WHERE supplier_id = ?", [supplier_id]
+        ).fetchall()]
+    finally:
+        con.close()
+    assert won
+    new_name = name.replace("建设工程", "建设集团")
+    change(db, "UPDATE organisations SET name = ? WHERE org_id = ?", [new_name, supplier_id])
+
+    before, result, after = rebuild(db, output)
+    redone = rendered(before, after)
+    assert result.rendered == len(redone)
+    # Its tender pages show the name through their awards, not through the tender row.
+    for tender_id in won:
+        assert url_path("tender", tender_id) in redone
+        assert f"en/{url_path('tender', tender_id)}" in redone
+    shown = showing(after, new_name)
+    assert url_path("organisation", supplier_id) in shown
+    assert shown <= redone
+    assert redone - shown <= EVERY_BUILD
+    assert not showing(after, name) - showing(before, name) - EVERY_BUILD
+
+
+def test_a_red_flag_on_a_tender_renders_its_page_and_a_new_flag_title_does_too(
+    sample: tuple[Path, Path, list[str]],
+) -> None:
+    db, output, tender_ids = sample
+    tender_id = tender_ids[5]
+    # Only one bidder left on an open tender: flag R018 (single bid) names it.
+    change(db, "UPDATE tenders SET procurement_method = 'open' WHERE tender_id = ?", [tender_id])
+    change(db, "DELETE FROM bids WHERE tender_id = ? AND bid_id <> (SELECT min(bid_id) "
+               "FROM bids WHERE tender_id = ?)", [tender_id, tender_id])
+    _, result, after = rebuild(db, output)
+    assert "R018" in (after / url_path("tender", tender_id) / "index.html").read_text("utf-8")
+
+    # The flag's title is shown on the page through the hit, not through any tender row.
+    change(db, "UPDATE flag_definitions SET title_zh = '单一投标（复核）', "
+               "title_en = 'Single bid (reviewed)' WHERE code = 'R018'", [])
+    before, result, after = rebuild(db, output)
+    redone = rendered(before, after)
+    assert {url_path("tender", tender_id), f"en/{url_path('tender', tender_id)}"} <= redone
+    shown = showing(after, "单一投标（复核）", "Single bid (reviewed)")
+    assert url_path("tender", tender_id) in shown
+    assert shown <= redone
+    assert redone - shown <= EVERY_BUILD
 
 
 def test_a_removed_tender_loses_its_page(sample: tuple[Path, Path, list[str]]) -> None:

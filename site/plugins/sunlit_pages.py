@@ -318,6 +318,16 @@ class ListPage:
     next_path: str | None
 
 
+def list_key(page: ListPage) -> tuple[Any, ...]:
+    """What a list page's values are made from: its place in the list and its rows' hashes."""
+    return (page.number, page.pages, page.first, page.path, page.previous_path, page.next_path,
+            [item["row_hash"] for item in page.items])
+
+
+def row_hashes(rows: Sequence[dict[str, Any]]) -> list[str]:
+    return [row["row_hash"] for row in rows]
+
+
 def _page_path(folder: str, number: int) -> str:
     return f"{folder}/" if number == 1 else f"{folder}/page/{number}/"
 
@@ -359,13 +369,15 @@ class SunlitPagesGenerator(Generator):
             self.flag_pages = publish.read_flag_pages(con)
             self.sources = publish.read_sources(con)
 
-    def _write(self, writer: Writer, path: str, template: str, **values: Any) -> None:
+    def _write(self, writer: Writer, path: str, template: str, key: Any = None,
+               **values: Any) -> None:
         """Queue the page `<path>index.html`; `generate_output` writes the queue at its end.
 
         Unchanged pages are linked from the previous build, the rest rendered on every core
-        (`disclosures.incremental`).
+        (`disclosures.incremental`). A page given a `key` (what its values are made from, the
+        database rows by their `row_hash`) is hashed by it instead of by its values.
         """
-        self._pages.add(path, template, values)
+        self._pages.add(path, template, values, key)
 
     def _template(self, name: str, lang: str | None) -> Any:
         """The template `name` compiled for pages of `lang` (`LanguageConstants`)."""
@@ -452,12 +464,16 @@ class SunlitPagesGenerator(Generator):
         self._write_flags_sources_data(writer)
         self._finish_pages()
 
-    def _write_lang(self, writer: Writer, path: str, template: str, **values: Any) -> None:
-        """Write a page in every language: Chinese at `path`, English at `en/<path>`."""
+    def _write_lang(self, writer: Writer, path: str, template: str, key: Any = None,
+                    **values: Any) -> None:
+        """Write a page in every language: Chinese at `path`, English at `en/<path>`.
+
+        `key`, when given, stands for `values` (see `_write`); the language follows from the path.
+        """
         for lang in i18n.LANGUAGES:
             prefix = i18n.prefix(lang).lstrip("/")
-            self._write(writer, f"{prefix}/{path}" if prefix else path, template, lang=lang,
-                        LANG_PREFIX=i18n.prefix(lang), page_base=path, **values)
+            self._write(writer, f"{prefix}/{path}" if prefix else path, template, key,
+                        lang=lang, LANG_PREFIX=i18n.prefix(lang), page_base=path, **values)
 
     def _write_home(self, writer: Writer) -> None:
         data = self.data
@@ -474,8 +490,10 @@ class SunlitPagesGenerator(Generator):
                 feed_kind = {"region": "region", "category": "category"}.get(facet)
                 page_feeds = self._feeds(feed_kind, value) if feed_kind else []
                 for page in paginate(tenders, per_page, folder):
-                    self._write_lang(writer, page.path, "tenders", page=page, total=len(tenders),
-                                     facet=facet, facet_value=value, page_feeds=page_feeds)
+                    self._write_lang(writer, page.path, "tenders",
+                                     key=(list_key(page), len(tenders), facet, value, page_feeds),
+                                     page=page, total=len(tenders), facet=facet,
+                                     facet_value=value, page_feeds=page_feeds)
 
     def _facets(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
         if not hasattr(self, "_facet_groups"):
@@ -538,39 +556,55 @@ class SunlitPagesGenerator(Generator):
     def _write_tenders(self, writer: Writer, per_page: int) -> None:
         data = self.data
         for page in paginate(data.tenders, per_page, "tenders"):
-            self._write_lang(writer, page.path, "tenders", page=page, total=len(data.tenders),
-                             facet_links=self._facet_links() if page.number == 1 else [])
+            facet_links = self._facet_links() if page.number == 1 else []
+            self._write_lang(writer, page.path, "tenders",
+                             key=(list_key(page), len(data.tenders), facet_links),
+                             page=page, total=len(data.tenders), facet_links=facet_links)
         for tender in data.tenders:
             tender_id = tender["tender_id"]
+            awards = data.awards_by_tender.get(tender_id, [])
+            bids = data.bids_by_tender.get(tender_id, [])
+            flags = data.flags_by_tender.get(tender_id, [])
             self._write_lang(
                 writer,
                 publish.url_path("tender", tender_id),
                 "tender",
+                # The timeline is made from the tender row.
+                key=(tender["row_hash"], row_hashes(awards), row_hashes(bids), row_hashes(flags)),
                 tender=tender,
-                awards=data.awards_by_tender.get(tender_id, []),
-                bids=data.bids_by_tender.get(tender_id, []),
-                flags=data.flags_by_tender.get(tender_id, []),
+                awards=awards,
+                bids=bids,
+                flags=flags,
                 timeline=tender_timeline(tender),
             )
 
     def _write_organisations(self, writer: Writer, per_page: int) -> None:
         data = self.data
         for page in paginate(data.organisations, per_page, "orgs"):
-            self._write_lang(writer, page.path, "organisations", page=page,
-                        total=len(data.organisations))
+            self._write_lang(writer, page.path, "organisations",
+                             key=(list_key(page), len(data.organisations)), page=page,
+                             total=len(data.organisations))
         for org in data.organisations:
             org_id = org["org_id"]
+            tenders = data.tenders_by_buyer.get(org_id, [])
+            awards = data.awards_by_supplier.get(org_id, [])
+            stats = data.org_stats.get(org_id, {})
+            flags = data.flags_by_org.get(org_id, [])
+            is_department = org_id in self._department_keys()
+            page_feeds = self._feeds("organisation", org_id)
             self._write_lang(
                 writer,
                 publish.url_path("organisation", org_id),
                 "organisation",
+                key=(org["row_hash"], row_hashes(tenders), row_hashes(awards), stats,
+                     row_hashes(flags), is_department, page_feeds),
                 org=org,
-                tenders=data.tenders_by_buyer.get(org_id, []),
-                awards=data.awards_by_supplier.get(org_id, []),
-                stats=data.org_stats.get(org_id, {}),
-                flags=data.flags_by_org.get(org_id, []),
-                is_department=org_id in self._department_keys(),
-                page_feeds=self._feeds("organisation", org_id),
+                tenders=tenders,
+                awards=awards,
+                stats=stats,
+                flags=flags,
+                is_department=is_department,
+                page_feeds=page_feeds,
             )
 
     def _write_lists(self, writer: Writer, per_page: int) -> None:
@@ -619,8 +653,12 @@ class SunlitPagesGenerator(Generator):
         # The downloads are exported into the build itself, so they match the pages exactly.
         db = Path(self.settings["SUNLIT_DB"])
         manifest = self._export_data(db, Path(self.output_path) / "data")
-        self._write_lang(writer, "data/", "data", manifest=manifest,
-                    dictionary=dictionary.data_dictionary(db))
+        data_dictionary = dictionary.data_dictionary(db)
+        # Keyed by the manifest's JSON: pickles of the manifest an export returns and of the
+        # same manifest read back differ (shared strings), which would render the page again.
+        self._write_lang(writer, "data/", "data",
+                         key=(json.dumps(manifest, sort_keys=True, default=str), data_dictionary),
+                         manifest=manifest, dictionary=data_dictionary)
 
     def _export_data(self, db: Path, out: Path) -> dict[str, Any]:
         """The downloads: linked from the previous build when the database file is unchanged.
@@ -638,7 +676,8 @@ class SunlitPagesGenerator(Generator):
             if saved and previous.get("data") == self._data_key and (
                     saved / "manifest.json").is_file():
                 try:
-                    incremental.link_tree(saved, out)
+                    # Not the /data/ page itself: it is written (or linked) as a page.
+                    incremental.link_tree(saved, out, skip=("index.html",))
                     reused: dict[str, Any] = json.loads(
                         (out / "manifest.json").read_text(encoding="utf-8"))
                     return reused
