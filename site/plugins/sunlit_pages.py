@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 import logging
+import multiprocessing
 import os
 import re
 import shutil
@@ -358,6 +359,11 @@ class SunlitPagesGenerator(Generator):
 
     def generate_context(self) -> None:
         db = Path(self.settings["SUNLIT_DB"])
+        output = Path(self.output_path)
+        previous = self.settings.get("SUNLIT_PREVIOUS_BUILD") or feeds.previous_build(output)
+        self._previous = Path(previous) if previous else None
+        # Before the database is opened here: the export may run in a forked process.
+        self._start_export(db, output / "data")
         with publish.open_reader(db) as con:
             self.data = publish.read_site(
                 con,
@@ -398,8 +404,6 @@ class SunlitPagesGenerator(Generator):
 
     def _start_pages(self) -> None:
         output = Path(self.output_path)
-        previous = self.settings.get("SUNLIT_PREVIOUS_BUILD") or feeds.previous_build(output)
-        self._previous = Path(previous) if previous else None
         # Everything a page is made of besides its values: templates, and the code behind their
         # filters and globals, this module and the modules of ours it imports (any change there
         # renders every page again).
@@ -652,7 +656,7 @@ class SunlitPagesGenerator(Generator):
         self._write_lang(writer, "sources/", "sources", sources=self.sources)
         # The downloads are exported into the build itself, so they match the pages exactly.
         db = Path(self.settings["SUNLIT_DB"])
-        manifest = self._export_data(db, Path(self.output_path) / "data")
+        manifest = self._finish_export(Path(self.output_path) / "data")
         data_dictionary = dictionary.data_dictionary(db)
         # Keyed by the manifest's JSON: pickles of the manifest an export returns and of the
         # same manifest read back differ (shared strings), which would render the page again.
@@ -660,14 +664,17 @@ class SunlitPagesGenerator(Generator):
                          key=(json.dumps(manifest, sort_keys=True, default=str), data_dictionary),
                          manifest=manifest, dictionary=data_dictionary)
 
-    def _export_data(self, db: Path, out: Path) -> dict[str, Any]:
-        """The downloads: linked from the previous build when the database file is unchanged.
+    def _start_export(self, db: Path, out: Path) -> None:
+        """Start the downloads: linked from the previous build when the database is unchanged.
 
         The key is the sha256 of the database file's bytes (and of the export code): equal
         bytes are equal contents, so the previous export is exactly what this one would write.
-        A database with a write-ahead log beside it is always exported again.
+        A database with a write-ahead log beside it is always exported again. A new export runs
+        in a forked process while the pages are built; `_finish_export` waits for it.
         """
         self._data_key: str | None = None
+        self._export_process: Any = None
+        self._export_manifest: dict[str, Any] | None = None
         if not db.with_name(db.name + ".wal").exists():
             self._data_key = incremental.files_hash(
                 [db, Path(export.__file__), Path(ocds_out.__file__)], "data")
@@ -678,12 +685,30 @@ class SunlitPagesGenerator(Generator):
                 try:
                     # Not the /data/ page itself: it is written (or linked) as a page.
                     incremental.link_tree(saved, out, skip=("index.html",))
-                    reused: dict[str, Any] = json.loads(
+                    self._export_manifest = json.loads(
                         (out / "manifest.json").read_text(encoding="utf-8"))
-                    return reused
+                    return
                 except (OSError, ValueError):
                     shutil.rmtree(out, ignore_errors=True)
-        return export.export_all(db, out)
+        if "fork" not in multiprocessing.get_all_start_methods():
+            self._export_manifest = export.export_all(db, out)
+            return
+        self._export_process = multiprocessing.get_context("fork").Process(
+            target=export.export_all, args=(db, out), name="sunlit-export", daemon=True)
+        self._export_process.start()
+
+    def _finish_export(self, out: Path) -> dict[str, Any]:
+        """The downloads' manifest, once the export `_start_export` began has finished."""
+        if self._export_process is not None:
+            self._export_process.join()
+            if self._export_process.exitcode != 0:
+                raise RuntimeError("exporting the downloads failed "
+                                   f"(exit code {self._export_process.exitcode}; see the log)")
+            self._export_process = None
+            self._export_manifest = json.loads(
+                (out / "manifest.json").read_text(encoding="utf-8"))
+        assert self._export_manifest is not None
+        return self._export_manifest
 
 
 def tender_timeline(tender: dict[str, Any]) -> list[dict[str, Any]]:
