@@ -241,5 +241,6 @@ def write_package(
 ) -> int:
     """Write the release package to `path`; return the number of releases."""
     data = package(con, ocid_prefix=ocid_prefix)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    # No indent: only then does json use its C encoder, several times faster on a large package.
+    path.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
     return len(data["releases"])
