@@ -128,3 +128,21 @@ def terms(text: str) -> Iterator[tuple[bool, str]]:
             yield True, cjk
         for i in range(len(cjk) - 1):
             yield True, cjk[i:i + 2]
+
+
+def positioned(text: str) -> Iterator[tuple[str, int]]:
+    """The terms of `text` with the positions the tokenizer gives them, without its Token
+    objects: what the index writer's formats count (`search.whoosh_engine`)."""
+    pos = 0
+    for match in _RUN.finditer(normalise(text)):
+        cjk, word = match.group(1), match.group(2)
+        if word:
+            yield word.lower(), pos
+            pos += 1
+        elif len(cjk) == 1:
+            yield cjk, pos
+            pos += 1
+        else:
+            for i in range(len(cjk) - 1):
+                yield cjk[i:i + 2], pos + i
+            pos += len(cjk) - 1

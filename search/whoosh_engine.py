@@ -14,20 +14,25 @@ import difflib
 import json
 import os
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3Codec
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, _lenfield
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.formats import Frequency, Positions
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-from search.analysis import normalise, sunlit_analyzer
+from search.analysis import normalise, positioned, sunlit_analyzer, terms
 from search.engine import Hit, Results, UpdateReport, document_hash
 from search.kinds import KIND_LABELS
 
@@ -36,25 +41,61 @@ if TYPE_CHECKING:
 
 HASHES = "doc-hashes.json"
 NAMES = "names.txt"
-WRITER_MEMORY_MB = 256  # Whoosh's default is 128; a larger pool means fewer segment merges
-WRITER_PROCS = 1  # more: Whoosh's multiprocessing writer, one segment per process (bench.search)
+# A writer's posting pool, by Whoosh's own reckoning (real memory is about half as much again).
+# Past it Whoosh spills sorted runs to disk and merges them in Python at the end, which cost a
+# third of a 100k-document build at 256.
+WRITER_MEMORY_MB = 512
+# A rebuild of at least PARALLEL_FROM documents runs Whoosh's multiprocessing writer, one
+# segment per process; a smaller one is not worth starting processes for.
+WRITER_PROCS = min(os.cpu_count() or 1, 4)
+PARALLEL_FROM = 5_000
+
+
+class _Positions(Positions):  # type: ignore[misc]
+    """Whoosh's positions format, counted from the analyser's cuts without a Token object per
+    term: what Whoosh's own format would write for the same text, in a fraction of the time
+    (tests/test_search_engine.py compares the two)."""
+
+    def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[
+            tuple[str, int, float, bytes]]:
+        poses: defaultdict[str, list[int]] = defaultdict(list)
+        for term, pos in positioned(value):
+            poses[term].append(pos)
+        boost = self.field_boost
+        return ((w, len(p), len(p) * boost, self.encode(p)) for w, p in poses.items())
+
+
+class _Frequency(Frequency):  # type: ignore[misc]
+    """Whoosh's frequency format, counted the same way."""
+
+    def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[
+            tuple[str, int, float, bytes]]:
+        boost = self.field_boost
+        counts = Counter(term for _, term in terms(value))
+        return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())
 
 
 def _text(boost: float = 1.0, stored: bool = False) -> TEXT:
     # A query word that analyses into several bigrams must keep them in order and adjacent.
-    return TEXT(analyzer=sunlit_analyzer(), stored=stored, field_boost=boost,
-                multitoken_query="phrase")
+    field = TEXT(analyzer=sunlit_analyzer(), stored=stored, field_boost=boost,
+                 multitoken_query="phrase")
+    field.format = _Positions(field_boost=boost)
+    return field
 
 
 PHRASE_GUARDS = 2  # a phrase's rarest words that lead its intersection
+# What a query without a field searches: the body holds no copy of the others (`_rest`).
+DEFAULT_FIELDS = ("title", "body", "buyer", "supplier", "code")
 NAME_FIELDS = ("buyer", "supplier", "department", "region", "code")
 
 
 def _name(boost: float = 1.0) -> TEXT:
     # A name field (buyer, supplier, department, region, code) is a few words: its bigrams all
     # present is as good as in order, and leaving out positions halves what it costs to write.
-    return TEXT(analyzer=sunlit_analyzer(), phrase=False, field_boost=boost,
-                multitoken_query="and")
+    field = TEXT(analyzer=sunlit_analyzer(), phrase=False, field_boost=boost,
+                 multitoken_query="and")
+    field.format = _Frequency(field_boost=boost)
+    return field
 
 
 def schema() -> Schema:
@@ -64,31 +105,87 @@ def schema() -> Schema:
         record_id=STORED(),
         url=STORED(),
         title=_text(boost=3.0, stored=True),
-        exact=KEYWORD(commas=True),  # normalised title and code: an exact one comes first
+        # The normalised title, and an own code the code field does not hold as one word: an
+        # exact one comes first (`_first`).
+        exact=KEYWORD(commas=True),
         body=_text(),
         buyer=_name(),
         supplier=_name(),
         department=_name(),
         region=_name(),
-        code=_name(),  # also in body; a field of its own for `code:HBCG2025*`
+        code=_name(),  # searched by default, and alone as `code:HBCG2025*`
         year=ID(),
         date=ID(stored=True),  # YYYY-MM-DD: ranges compare as text
         # Fen, 64-bit: a float's 64 bits at Whoosh's default shift_step of 4 are 16 terms a
-        # record, most of them of that record alone; fen at 8 bits a step are 8, 2 of them so.
-        amount=NUMERIC(int, bits=64, decimal_places=2, shift_step=8),
+        # record, most of them of that record alone; fen at 16 bits a step are 4, 2 of them so.
+        # A term of one record costs a posting block and a term-table entry of its own. (A
+        # range then reads at most the amounts in its two edge spans of 65,536 fen.)
+        amount=NUMERIC(int, bits=64, decimal_places=2, shift_step=16),
         amount_text=STORED(),
     )
 
 
-def _codec() -> W3Codec:
-    # Posting blocks are small (most terms of a record are in few records): zlib costs more
-    # time writing and reading them than the bytes it saves. (Whoosh's inlining of short
-    # posting lists, `inlinelimit`, is broken in 2.7.4 and stays off.)
-    return W3Codec(blocklimit=128, compression=0, inlinelimit=1)
+class _Lengths(W3PerDocReader):  # type: ignore[misc]
+    """Field lengths read a whole column at a time.
+
+    Whoosh reads a document's field length back from its column file for every posting it
+    writes (one seek and read each, most of a commit's time) and for every hit it scores. A
+    length is one byte a document, so the whole column is read once per field and indexed in
+    memory. (This reads Whoosh 2.7.4's fixed-width column directly: Whoosh is pinned.)"""
+
+    def __init__(self, storage: Any, segment: Any) -> None:
+        super().__init__(storage, segment)
+        self._tables: dict[str, bytes | None] = {}
+
+    def _table(self, fieldname: str) -> bytes | None:
+        if fieldname not in self._tables:
+            reader = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            self._tables[fieldname] = (None if reader is None else
+                                       reader._dbfile.get(reader._basepos, reader._count))
+        return self._tables[fieldname]
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        if docnum > self._doccount:
+            raise IndexError(f"Asked for docnum {docnum!r} of {self._doccount}")
+        table = self._table(fieldname)
+        if table is None:
+            return default
+        lbyte = table[docnum] if docnum < len(table) else 0
+        return byte_to_length(lbyte) if lbyte else None  # as Whoosh's own reader answers
+
+
+class SunlitCodec(W3Codec):  # type: ignore[misc]
+    """Whoosh's codec with small uncompressed posting blocks and field lengths read whole.
+
+    Posting blocks are small (most terms of a record are in few records): zlib costs more time
+    writing and reading them than the bytes it saves. (Whoosh's inlining of short posting
+    lists, `inlinelimit`, is broken in 2.7.4 and stays off.)"""
+
+    def __init__(self) -> None:
+        super().__init__(blocklimit=128, compression=0, inlinelimit=1)
+
+    def per_document_reader(self, storage: Any, segment: Any) -> _Lengths:
+        return _Lengths(storage, segment)
 
 
 def _exact(text: str) -> str:
     return "".join(normalise(text).lower().replace(",", " ").split())
+
+
+def _own_code(document: SearchDocument) -> str:
+    """The document's own code for the exact field, unless the code field holds it as one word
+    already (`_first` looks there)."""
+    if document.kind not in _OWN_CODE or not document.code:
+        return ""
+    code = _exact(document.code)
+    return "" if [t for _, t in terms(document.code)] == [code] else code
+
+
+def _first(text: str) -> wq.Query:
+    """What ranks a record first: its title, or its own code, exactly the query."""
+    exact = _exact(text)
+    own = wq.And([wq.Term("code", exact), wq.Or([wq.Term("kind", k) for k in _OWN_CODE])])
+    return wq.Or([wq.Term("exact", exact), own], boost=50.0)
 
 
 # Kinds whose code is their own (an award or a flag only repeats its tender's).
@@ -96,13 +193,23 @@ _OWN_CODE = {"tender", "organisation", "list_item", "approval_item"}
 _CJK_CHAR = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]$")
 
 
+def _rest(body: str, *fields: str) -> str:
+    """The body's words less those every term of which another default field holds: a query
+    that finds such a word in the body finds the record there anyway. Most of a body repeats its
+    title and names; indexing that twice would cost a third of the postings written, and would
+    rank a record whose body repeats its title above one whose body does not."""
+    held = {t for text in fields if text for _, t in terms(text)}
+    return " ".join(w for w in body.split() if not all(t in held for _, t in terms(w)))
+
+
 def _fields(document: SearchDocument) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "key": document.key, "kind": document.kind, "record_id": document.record_id,
         "url": document.url, "title": document.title,
-        "exact": ",".join(filter(None, [
-            _exact(document.title), _exact(document.code) if document.kind in _OWN_CODE else ""])),
-        "body": document.body, "buyer": document.buyer,
+        "exact": ",".join(filter(None, [_exact(document.title), _own_code(document)])),
+        "body": _rest(document.body, document.title, document.buyer, document.supplier,
+                      document.code),
+        "buyer": document.buyer,
         "supplier": document.supplier, "region": document.region, "code": document.code,
         "year": document.year, "date": document.date, "amount_text": document.amount,
     }
@@ -111,11 +218,15 @@ def _fields(document: SearchDocument) -> dict[str, Any]:
         fields["department"] = document.department
     if document.amount_value is not None:
         fields["amount"] = document.amount_value
+    if document.kind == "organisation" and document.code:
+        # Of two organisations of one name, the one known by its registration code first: the
+        # other is a record of that name alone (one source gave no code).
+        fields["_boost"] = 1.05
     return fields
 
 
 def _parser(ix_schema: Schema) -> MultifieldParser:
-    parser = MultifieldParser(["title", "body"], ix_schema)
+    parser = MultifieldParser(list(DEFAULT_FIELDS), ix_schema)
     parser.add_plugin(FieldAliasPlugin({
         "kind": ["type", "类型"], "buyer": ["采购人"], "supplier": ["中标人", "供应商"],
         "department": ["部门"], "region": ["地区"], "code": ["编号"],
@@ -160,11 +271,11 @@ class WhooshEngine:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _writer(self, ix: whoosh_index.Index) -> SegmentWriter:
-        if WRITER_PROCS > 1:
-            return ix.writer(limitmb=WRITER_MEMORY_MB, procs=WRITER_PROCS, multisegment=True,
-                             codec=_codec())
-        return ix.writer(limitmb=WRITER_MEMORY_MB, codec=_codec())
+    def _writer(self, ix: whoosh_index.Index, procs: int = 1) -> SegmentWriter:
+        if procs > 1:
+            return ix.writer(limitmb=WRITER_MEMORY_MB, procs=procs, multisegment=True,
+                             codec=SunlitCodec())
+        return ix.writer(limitmb=WRITER_MEMORY_MB, codec=SunlitCodec())
 
     def rebuild(self, documents: Iterable[SearchDocument]) -> UpdateReport:
         self.close()
@@ -172,8 +283,10 @@ class WhooshEngine:
         ix = whoosh_index.create_in(str(self.directory), schema())
         hashes: dict[str, str] = {}
         names: set[str] = set()
-        writer = self._writer(ix)
-        for document in documents:
+        documents = iter(documents)
+        head = list(islice(documents, PARALLEL_FROM))
+        writer = self._writer(ix, WRITER_PROCS if len(head) == PARALLEL_FROM else 1)
+        for document in chain(head, documents):
             hashes[document.key] = document_hash(document)
             writer.add_document(**_fields(document))
             names.update(_names_of(document))
@@ -257,7 +370,7 @@ class WhooshEngine:
         if text:
             # Unigrams are not indexed: one character is the start of some bigram.
             main = parser.parse(f"{text}*" if _CJK_CHAR.match(text) else text)
-            parts.append(wq.AndMaybe(main, wq.Term("exact", _exact(text), boost=50.0)))
+            parts.append(wq.AndMaybe(main, _first(text)))
         for name, value in (fields or {}).items():
             parts.append(parser.parse(f'{name}:"{normalise(value)}"'
                                       if not value.startswith(("[", "{")) else f"{name}:{value}"))

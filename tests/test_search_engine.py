@@ -1,12 +1,19 @@
 """The command line's engine on a handful of documents: name fields without positions still
-answer fielded fragments and phrases, `department:` finds a tender by its buyer, and a search
-after a rebuild sees the new index."""
+answer fielded fragments and phrases, `department:` finds a tender by its buyer, a search after
+a rebuild sees the new index, an update touches only what changed, a large rebuild writes in
+parallel, and the writer's own formats write what Whoosh's would."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.formats import Frequency, Positions
+
+from search import whoosh_engine
 from search.analysis import sunlit_analyzer, terms
 from search.documents import SearchDocument
 from search.whoosh_engine import WhooshEngine
@@ -60,3 +67,46 @@ def test_a_search_after_a_rebuild_sees_the_new_index(tmp_path: Path) -> None:
     assert keys(engine, "取水") == ["list_item:power:1"]
     engine.update([ITEM])
     assert keys(engine, "恒泰") == []
+
+
+@pytest.mark.parametrize("text", [
+    "宜昌市污水处理厂提标改造工程 HBCG20250000012 宜昌市水利局", "市 水 a.b.c 恒泰恒泰恒泰",
+    "ＨＢＣＧ２０２５－００１ 〔2025〕12号 Water-Works 工程工程", "", "한국어 テスト 中",
+])
+def test_the_writer_formats_write_what_whoosh_own_formats_would(text: str) -> None:
+    fast = whoosh_engine.schema()
+    for name in ("title", "body", "supplier"):
+        field = fast[name]
+        own = (Positions if field.format.supports("positions") else Frequency)(
+            field_boost=field.format.field_boost)
+        assert sorted(field.format.word_values(text, field.analyzer, mode="index")) == sorted(
+            own.word_values(text, field.analyzer, mode="index")), name
+
+
+def test_an_update_adds_changes_and_removes_only_what_changed(tmp_path: Path) -> None:
+    engine = WhooshEngine(tmp_path / "index")
+    engine.rebuild([TENDER, ITEM])
+    renamed = replace(TENDER, title="宜昌市供水管网改造工程", body="宜昌市供水管网改造工程")
+    other = replace(ITEM, record_id="power:2", title="排水许可", body="排水许可")
+    report = engine.update([renamed, other])
+    assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 1, 0)
+    assert keys(engine, "供水") == ["tender:t1"]
+    assert keys(engine, "污水") == []
+    assert keys(engine, "取水") == []
+    assert keys(engine, "排水") == ["list_item:power:2"]
+    report = engine.update([renamed, other])
+    assert (report.added, report.changed, report.removed, report.unchanged) == (0, 0, 0, 2)
+
+
+def test_a_large_rebuild_writes_in_parallel_and_finds_every_segment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(whoosh_engine, "PARALLEL_FROM", 4)
+    monkeypatch.setattr(whoosh_engine, "WRITER_PROCS", 2)
+    documents = [replace(ITEM, record_id=f"power:{n}", title=f"许可{n:03d}号 取水",
+                         code=f"4205{n:011d}") for n in range(250)]
+    engine = WhooshEngine(tmp_path / "index")
+    assert engine.rebuild(documents).added == 250
+    with whoosh_index.open_dir(str(tmp_path / "index")).reader() as reader:
+        assert len(list(reader.leaf_readers())) == 2  # one segment a writer process
+    assert engine.search("取水", limit=10).total == 250
+    assert keys(engine, "420500000000217") == ["list_item:power:217"]
