@@ -23,6 +23,7 @@ import hashlib
 import html
 import json
 import os
+import pickle
 import re
 import shutil
 from collections.abc import Iterable, Sequence
@@ -162,15 +163,17 @@ class Feed:
         return FeedLink(self.kind, self.key, self.title)
 
     def content_hash(self, info: FeedInfo) -> str:
-        """sha256 of everything the rendered files are made from (not of the files)."""
-        digest = hashlib.sha256()
-        head = [FORMAT_VERSION, info.site_url, info.subtitle, self.kind, self.key, self.title,
-                self.page]
-        digest.update(json.dumps(head, ensure_ascii=False).encode())
-        for entry in self.entries:
-            part = [entry.id, entry.title, entry.path, entry.updated.isoformat(), entry.fields]
-            digest.update(json.dumps(part, ensure_ascii=False).encode())
-        return digest.hexdigest()
+        """sha256 of everything the rendered files are made from (not of the files), pickled.
+
+        Equal pickles unpickle to equal values, so an equal hash means equal inputs; pickling
+        costs a fraction of a JSON spelling of every entry.
+        """
+        data = pickle.dumps((
+            FORMAT_VERSION, info.site_url, info.subtitle, self.kind, self.key, self.title,
+            self.page,
+            [(e.id, e.title, e.path, e.updated.isoformat(), e.fields) for e in self.entries],
+        ), protocol=5)
+        return hashlib.sha256(data).hexdigest()
 
 
 def order_entries(entries: Iterable[Entry], limit: int = FEED_SIZE) -> list[Entry]:
@@ -656,7 +659,8 @@ def write_feeds(
         rendered += 1
     (output / MANIFEST_PATH).parent.mkdir(parents=True, exist_ok=True)
     (output / MANIFEST_PATH).write_text(
-        json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0), encoding="utf-8")
+        # No indent: json's C encoder, for tens of thousands of feeds.
+        json.dumps(manifest, ensure_ascii=False, sort_keys=True), encoding="utf-8")
     return WriteStats(feeds=len(feeds), rendered=rendered, reused=reused)
 
 

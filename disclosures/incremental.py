@@ -300,7 +300,8 @@ def save_manifest(output: Path, theme: str, pages: dict[str, str], search: str |
                 "data": data}
     (output / MANIFEST_PATH).parent.mkdir(parents=True, exist_ok=True)
     write_text(output / MANIFEST_PATH,
-               json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=0))
+               # No indent: json's C encoder, for hundreds of thousands of pages.
+               json.dumps(manifest, ensure_ascii=False, sort_keys=True))
     write_text(output / REPORT_PATH, json.dumps(report, sort_keys=True))
 
 

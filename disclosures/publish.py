@@ -90,6 +90,16 @@ def open_reader(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+def hold_flag_hits(con: duckdb.DuckDBPyConnection) -> None:
+    """Evaluate the `flag_hits` view once for this connection's later queries.
+
+    A temporary table of the same name shadows the view: the several queries a site build makes
+    of it (figures, record pages, flag pages) read its rows instead of running every flag's SQL
+    again. On a read-only connection the rows are the view's, as of now.
+    """
+    con.execute("CREATE TEMP TABLE flag_hits AS SELECT * FROM main.flag_hits")
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[Row]:
     cursor = con.execute(sql, params or [])
     names = [d[0] for d in cursor.description]

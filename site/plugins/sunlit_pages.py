@@ -365,6 +365,7 @@ class SunlitPagesGenerator(Generator):
         # Before the database is opened here: the export may run in a forked process.
         self._start_export(db, output / "data")
         with publish.open_reader(db) as con:
+            publish.hold_flag_hits(con)
             self.data = publish.read_site(
                 con,
                 latest=self.settings.get("SUNLIT_LATEST_AWARDS", 20),
