@@ -26,9 +26,11 @@ import json
 import random
 import resource
 import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -38,7 +40,6 @@ from typing import Any
 import tantivy
 from playwright.sync_api import sync_playwright
 
-from disclosures.serve import make_server
 from search import whoosh_engine
 from search.analysis import terms
 from search.browser import write_browser_index
@@ -194,12 +195,36 @@ BROWSER_QUERY = """async (q) => {
 }"""
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def browser_latency(root: Path, qs: dict[str, list[str]]) -> dict[str, Any]:
     shutil.copy(SEARCH_JS, root / "search.js")
     (root / "index.html").write_text(PAGE, encoding="utf-8")
-    server = make_server(root, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    # The bundle is served by a process of its own, as any static host would serve it: a server
+    # thread in this process would wait on the interpreter lock behind the browser's driver.
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from pathlib import Path; "
+         "from disclosures.serve import make_server; "
+         "make_server(Path(sys.argv[1]), '127.0.0.1', int(sys.argv[2])).serve_forever()",
+         str(root), str(port)], cwd=REPO, stderr=subprocess.DEVNULL)
+    _wait_for_port(port)
     out: dict[str, Any] = {}
     try:
         with sync_playwright() as playwright:
@@ -212,7 +237,7 @@ def browser_latency(root: Path, qs: dict[str, list[str]]) -> dict[str, Any]:
                 fetched[0] += request.sizes()["responseBodySize"]
 
             page.on("requestfinished", count)
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+            page.goto(f"http://127.0.0.1:{port}/")
             fetched[0] = 0
             init_ms = page.evaluate("""async () => { const t = performance.now();
               window.pf = await import('/pagefind/pagefind.js'); await window.pf.init();
@@ -234,8 +259,8 @@ def browser_latency(root: Path, qs: dict[str, list[str]]) -> dict[str, Any]:
                 out[kind] = stats
             browser.close()
     finally:
-        server.shutdown()
-        server.server_close()
+        server.terminate()
+        server.wait()
     return out
 
 

@@ -24,8 +24,6 @@ from search.analysis import terms
 from search.documents import SearchDocument
 
 LANGUAGE = "zh-cn"
-# Ends a record's readable text; the bigram terms follow it (search.js cuts them off for display).
-TERMS_MARK = "\u00a6"
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 BATCH = 500  # records in flight at once; the service answers them in order
 
@@ -37,6 +35,22 @@ class _PromptService(PagefindService):
     ten records a second (hours for a large site). The read itself waits for data, so the pause
     buys nothing; this loop is upstream's minus the sleep.
     """
+
+    async def finish(self, timeout: float = 600) -> None:
+        """Let the service exit by itself (end of input), so that every file it is still
+        writing is complete: it answers `write_files` before its writes are done, and
+        `close()` would kill it mid-file (a large bundle was left with a truncated
+        pagefind.js)."""
+        backend = self._backend
+        assert backend.stdin is not None
+        backend.stdin.close()
+        await asyncio.wait_for(backend.wait(), timeout)
+
+    async def close(self) -> None:
+        if self._backend.returncode is None:
+            await super().close()
+        else:
+            self._poll_task.cancel()
 
     async def _wait_for_responses(self) -> None:
         assert self._backend.stdout is not None
@@ -86,15 +100,40 @@ def browser_terms_of(text: str, cjk: bool) -> list[str]:
     return [text]
 
 
-def browser_terms(text: str) -> str:
-    """Space-separated browser terms of `text`, each once, for a record's content."""
-    return " ".join(dict.fromkeys(w for cjk, t in terms(text) for w in browser_terms_of(t, cjk)))
+def browser_terms(text: str) -> list[str]:
+    """The browser terms of `text`, each once, in order."""
+    return list(dict.fromkeys(w for cjk, t in terms(text) for w in browser_terms_of(t, cjk)))
+
+
+TITLE_WEIGHT = 3  # times a title's terms are in a record's content
 
 
 def record_content(document: SearchDocument) -> str:
-    """The body a reader sees, then the mark, then the title and body's browser terms."""
-    encoded = browser_terms(f"{document.title} {document.body}")
-    return f"{document.body} {TERMS_MARK} {encoded}" if encoded else document.body
+    """What Pagefind matches a query against: the title's browser terms TITLE_WEIGHT times, then
+    the body's other terms once.
+
+    Pagefind ranks by term frequency against the whole record's length, with no fields. Title
+    terms repeated make a record whose title is the query outrank one that only mentions it
+    (an award's title holds its tender's, its body more names): the title is most of the
+    record's length. An organisation known by its registration code gets its title once more,
+    above a twin of the same name that no source gave a code (as the command line ranks them).
+    """
+    title = browser_terms(document.title)
+    weight = TITLE_WEIGHT + (document.kind == "organisation" and bool(document.code))
+    seen = set(title)
+    rest = [w for w in browser_terms(document.body) if w not in seen]
+    return " ".join(title * weight + rest) or document.body
+
+
+EXCERPT_CHARS = 120
+
+
+def record_excerpt(document: SearchDocument) -> str:
+    """The readable body shown under a result, at most EXCERPT_CHARS characters. Pagefind
+    indexes a custom record's meta as well as its content, and holds it in memory as it indexes
+    at some fifty times its size: every character here counts at a million records."""
+    body = document.body
+    return body if len(body) <= EXCERPT_CHARS else body[:EXCERPT_CHARS - 1] + "…"
 
 
 # Kinds whose records point at another record's page (an award at its tender's, a flag at the
@@ -110,7 +149,8 @@ def record_url(document: SearchDocument, site_root: str) -> str:
 
 
 def _record(document: SearchDocument, site_root: str) -> dict[str, Any]:
-    meta = {"title": document.title, "type": document.kind_label}
+    meta = {"title": document.title, "type": document.kind_label,
+            "excerpt": record_excerpt(document)}
     if document.date:
         meta["date"] = document.date
     if document.amount:
@@ -151,6 +191,7 @@ async def _write(documents: Iterable[SearchDocument], bundle: Path, site_root: s
                 await flush()
         await flush()
         await index.write_files(str(bundle))
+        await service.finish()
         return count
     finally:
         await service.close()

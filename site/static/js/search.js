@@ -4,10 +4,11 @@
 // (data-bundle="/sunlit/pagefind/") and the page may be an English one under /en/
 // (data-lang-prefix="/en"), whose results then link to the English pages.
 // A query in ?q= (from the search box in every page's header) runs at once.
-// Chinese is searched as overlapping bigrams, as `sunlit search` does: search/browser.py adds
-// each record's bigrams to its content as Latin words ("zh" and four letters a character, after
-// a "\u00a6" mark) and sunlitSearchTerms() turns a query into the same words, so a two-character
-// fragment of a name finds it and Pagefind's dictionary segmenter never cuts a name wrongly.
+// Chinese is searched as overlapping bigrams, as `sunlit search` does: search/browser.py gives
+// Pagefind each record's bigrams as Latin words ("zh" and four letters a character) and keeps the
+// readable text in the record's meta (excerpt); sunlitSearchTerms() turns a query into the same
+// words, so a two-character fragment of a name finds it and Pagefind's dictionary segmenter never
+// cuts a name wrongly.
 (function () {
   "use strict";
 
@@ -17,7 +18,6 @@
   var W = "[^\\P{L}" + CJK + "]|[\\p{N}_]";
   var RUN = new RegExp("([" + CJK + "]+)|((?:" + W + ")+(?:\\.?(?:" + W + ")+)*)", "gu");
   var LETTERS = "abcdefghijklmnopqrstuvwxyz";
-  var TERMS_MARK = "\u00a6";
 
   function letters(char, width) {
     var code = char.codePointAt(0);
@@ -45,6 +45,8 @@
   }
 
   // A query as Pagefind terms: NFKC, CJK runs as bigrams, other words lowercased, all encoded.
+  // (Only the bigrams that cover a run end to end would find the same records with half the
+  // chunks fetched, but rank them worse: an exact title fell to second place.)
   function searchTerms(query) {
     var words = [];
     var text = String(query || "").normalize("NFKC");
@@ -63,10 +65,10 @@
   }
   window.sunlitSearchTerms = searchTerms;
 
-  // The readable part of a record's content, around the first place the query's words occur,
-  // with them marked.
-  function excerpt(content, query) {
-    var text = String(content || "").split(TERMS_MARK)[0].trim();
+  // A record's readable text (its meta's excerpt), around the first place the query's words
+  // occur, with them marked.
+  function excerpt(readable, query) {
+    var text = String(readable || "").trim();
     var words = String(query || "").normalize("NFKC").split(/\s+/).filter(Boolean);
     var lower = text.toLowerCase();
     var at = -1;
@@ -132,7 +134,7 @@
       },
       processResult: function (result) {
         var meta = result.meta || {};
-        result.excerpt = excerpt(result.content, lastQuery);
+        result.excerpt = excerpt(meta.excerpt, lastQuery);
         var facts = [meta.type, meta.date, meta.amount].filter(Boolean);
         if (facts.length) {
           result.excerpt = '<span class="search-meta">' + escapeHtml(facts.join(" · ")) +
