@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bench import collect, feeds, search, site
+from bench import collect, feeds, pagefind_memory, search, site
 
 BENCHMARKS = {"collect": collect.main, "feeds": feeds.main, "search": search.main,
-              "site": site.main}
+              "pagefind_memory": pagefind_memory.main, "site": site.main}
 
 
 def main() -> None:
