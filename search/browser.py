@@ -105,7 +105,7 @@ def browser_terms(text: str) -> list[str]:
     return list(dict.fromkeys(w for cjk, t in terms(text) for w in browser_terms_of(t, cjk)))
 
 
-TITLE_WEIGHT = 3  # times a title's terms are in a record's content
+TITLE_WEIGHT = 2  # times a title's terms are in a record's content
 
 
 def record_content(document: SearchDocument) -> str:
@@ -125,7 +125,7 @@ def record_content(document: SearchDocument) -> str:
     return " ".join(title * weight + rest) or document.body
 
 
-EXCERPT_CHARS = 120
+EXCERPT_CHARS = 80
 
 
 def record_excerpt(document: SearchDocument) -> str:
