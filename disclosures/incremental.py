@@ -179,7 +179,10 @@ class PageWriter:
         self._output = str(output)
         self._previous = str(previous) if previous is not None else ""
         self.pages: dict[str, Page] = {}  # by path: a page written twice keeps the last values
+        self._jobs: list[Page] = []
         self.hashes: dict[str, str] = {}  # path -> hash of every page written
+        self._pool: Any = None  # the workers `start` forked, and the results they will give
+        self._started: Any = None
 
     def add(self, path: str, template: str, values: dict[str, Any], key: Any = None) -> None:
         """Queue a page. With a `key`, the page is hashed by it instead of by its values.
@@ -232,26 +235,62 @@ class PageWriter:
         jobs = self._jobs[bounds[0]:bounds[1]]
         return [self._write_one(page) for page in jobs]
 
-    def _results(self) -> Iterator[tuple[str, str | None, bool]]:
+    def _ranges(self) -> list[tuple[int, int]]:
+        """Take the queued pages as the jobs to write; return their ranges, CHUNK at a time."""
         self._jobs = list(self.pages.values())
-        ranges = [(first, min(first + CHUNK, len(self._jobs)))
-                  for first in range(0, len(self._jobs), CHUNK)]
-        if self.processes == 1 or len(ranges) < 2 or "fork" not in (
-                multiprocessing.get_all_start_methods()):
-            for bounds in ranges:
-                yield from self._write_range(bounds)
-            return
+        self.pages.clear()
+        return [(first, min(first + CHUNK, len(self._jobs)))
+                for first in range(0, len(self._jobs), CHUNK)]
+
+    def _forks(self, ranges: list[tuple[int, int]]) -> bool:
+        return self.processes > 1 and len(ranges) > 1 and (
+            "fork" in multiprocessing.get_all_start_methods())
+
+    def _fork_pool(self) -> Any:
         # Forked workers inherit this writer (jobs, templates); only job ranges and results
         # cross the pipes.
         global _ACTIVE
         _ACTIVE = self
         try:
-            context = multiprocessing.get_context("fork")
-            with context.Pool(self.processes) as pool:
-                for results in pool.imap_unordered(_write_range, ranges):
-                    yield from results
+            return multiprocessing.get_context("fork").Pool(self.processes)
         finally:
             _ACTIVE = None
+
+    def start(self) -> None:
+        """Start writing the pages queued so far on forked workers and return at once.
+
+        The build goes on meanwhile (feeds, the downloads); `write` waits for the workers and
+        writes any page queued after this call. Nothing starts with one process to use.
+        """
+        ranges = self._ranges()
+        if not self._forks(ranges):
+            self.pages = {page.path: page for page in self._jobs}  # for `write`
+            self._jobs = []
+            return
+        self._pool = self._fork_pool()
+        self._started = self._pool.map_async(_write_range, ranges)
+
+    def _results(self) -> Iterator[tuple[str, str | None, bool]]:
+        started: set[str] = set()
+        if self._started is not None:
+            started = {page.path for page in self._jobs}
+            try:
+                for results in self._started.get():
+                    yield from results
+            finally:
+                self._pool.close()
+                self._pool.join()
+                self._pool = self._started = None
+        ranges = self._ranges()
+        if started.intersection(page.path for page in self._jobs):
+            raise ValueError("a page was queued again after `start`")
+        if not self._forks(ranges):
+            for bounds in ranges:
+                yield from self._write_range(bounds)
+            return
+        with self._fork_pool() as pool:
+            for results in pool.imap_unordered(_write_range, ranges):
+                yield from results
 
     def write(self) -> PageStats:
         """Write every page collected, then the manifest; return what was rendered and reused."""
@@ -262,7 +301,6 @@ class PageWriter:
             hashes[path] = digest or ""
             rendered += was_rendered
             reused += not was_rendered
-        self.pages.clear()
         self.hashes = hashes
         return PageStats(pages=rendered + reused, rendered=rendered, reused=reused)
 

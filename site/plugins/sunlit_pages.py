@@ -376,7 +376,7 @@ class SunlitPagesGenerator(Generator):
             self.flag_pages = publish.read_flag_pages(con)
             self.sources = publish.read_sources(con)
 
-    def _write(self, writer: Writer, path: str, template: str, key: Any = None,
+    def _write(self, writer: Writer | None, path: str, template: str, key: Any = None,
                **values: Any) -> None:
         """Queue the page `<path>index.html`; `generate_output` writes the queue at its end.
 
@@ -466,10 +466,21 @@ class SunlitPagesGenerator(Generator):
         self._write_approvals(writer)
         self._write_projects(writer, per_page)
         self._write_lang(writer, "search/", "search")
-        self._write_flags_sources_data(writer)
+        self._write_flags_sources(writer)
+        # The workers write the pages while Pelican goes on (the feeds, its own pages) and the
+        # downloads are exported; `_finalized` waits for both.
+        self._pages.start()
+        signals.finalized.connect(self._finalized)
+
+    def _finalized(self, pelican: Any) -> None:
+        """Pelican's last step: the /data/ page once the export is done, then every page."""
+        if pelican.settings is not self.settings:
+            return  # another build's, run in this process
+        signals.finalized.disconnect(self._finalized)
+        self._write_data()
         self._finish_pages()
 
-    def _write_lang(self, writer: Writer, path: str, template: str, key: Any = None,
+    def _write_lang(self, writer: Writer | None, path: str, template: str, key: Any = None,
                     **values: Any) -> None:
         """Write a page in every language: Chinese at `path`, English at `en/<path>`.
 
@@ -649,19 +660,21 @@ class SunlitPagesGenerator(Generator):
             )
 
 
-    def _write_flags_sources_data(self, writer: Writer) -> None:
+    def _write_flags_sources(self, writer: Writer) -> None:
         self._write_lang(writer, "flags/", "flags", flags=self.flag_pages)
         for flag in self.flag_pages:
             self._write_lang(writer, f"flags/{publish.path_segment(str(flag['slug']))}/", "flag",
                         flag=flag, page_feeds=self._feeds("flag", str(flag["code"])))
         self._write_lang(writer, "sources/", "sources", sources=self.sources)
+
+    def _write_data(self) -> None:
         # The downloads are exported into the build itself, so they match the pages exactly.
         db = Path(self.settings["SUNLIT_DB"])
         manifest = self._finish_export(Path(self.output_path) / "data")
         data_dictionary = dictionary.data_dictionary(db)
         # Keyed by the manifest's JSON: pickles of the manifest an export returns and of the
         # same manifest read back differ (shared strings), which would render the page again.
-        self._write_lang(writer, "data/", "data",
+        self._write_lang(None, "data/", "data",
                          key=(json.dumps(manifest, sort_keys=True, default=str), data_dictionary),
                          manifest=manifest, dictionary=data_dictionary)
 
