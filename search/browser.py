@@ -172,7 +172,8 @@ def _record(document: SearchDocument, site_root: str) -> dict[str, Any]:
 
 
 async def _write(documents: Iterable[SearchDocument], bundle: Path, site_root: str) -> int:
-    service = await _PromptService().launch()
+    service = _PromptService()
+    await service.launch()
     try:
         index: PagefindIndex = await service.create_index({"force_language": LANGUAGE})
         count = 0
