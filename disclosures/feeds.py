@@ -39,6 +39,7 @@ import duckdb
 import nh3
 from feedgen.feed import FeedGenerator
 
+from disclosures import incremental
 from disclosures.privacy import mask_personal
 from disclosures.publish import LIST_KIND_NAMES, path_segment, url_path
 
@@ -602,16 +603,6 @@ def previous_build(output_path: Path) -> Path | None:
     return previous if previous.is_dir() and previous != output_path.resolve() else None
 
 
-def _read_manifest(build: Path | None) -> dict[str, str]:
-    if build is None:
-        return {}
-    try:
-        manifest = json.loads((build / MANIFEST_PATH).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return manifest if isinstance(manifest, dict) else {}
-
-
 def _reuse(previous: Path, output: Path, name: str) -> bool:
     """Link (or copy) `name` from the previous build; False when it is not there."""
     source, target = previous / name, output / name
@@ -636,7 +627,7 @@ def write_feeds(
     A feed whose content hash equals the one `previous` (an earlier build's output) recorded is
     hard-linked from it (copied across file systems) instead of rendered.
     """
-    old = _read_manifest(previous)
+    old = incremental.read_manifest(previous, MANIFEST_PATH, version=None)
     manifest: dict[str, str] = {}
     made: set[Path] = set()
     rendered = reused = 0

@@ -87,15 +87,19 @@ def files_hash(paths: Iterable[Path], *extra: str) -> str:
     return digest.hexdigest()
 
 
-def read_manifest(build: Path | None) -> dict[str, Any]:
-    """The manifest an earlier build recorded ({} when there is none or it is unreadable)."""
+def read_manifest(build: Path | None, path: str = MANIFEST_PATH,
+                  version: int | None = FORMAT_VERSION) -> dict[str, Any]:
+    """The manifest an earlier build recorded at `path` ({} when there is none, it is
+    unreadable, or its `format` is not `version`; None checks no format)."""
     if build is None:
         return {}
     try:
-        manifest = json.loads((build / MANIFEST_PATH).read_text(encoding="utf-8"))
+        manifest = json.loads((build / path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+    if not isinstance(manifest, dict):
+        return {}
+    if version is not None and manifest.get("format") != version:
         return {}
     return manifest
 
