@@ -116,33 +116,25 @@ def sunlit_analyzer() -> Tokenizer:
     return CjkBigramTokenizer()
 
 
-def terms(text: str) -> Iterator[tuple[bool, str]]:
-    """The terms the tokenizer cuts `text` into, each with whether it is CJK: CJK bigrams (a lone
-    character as itself) and lowercased words, in order."""
-    for match in _RUN.finditer(normalise(text)):
-        cjk, word = match.group(1), match.group(2)
-        if word:
-            yield False, word.lower()
-            continue
-        if len(cjk) == 1:
-            yield True, cjk
-        for i in range(len(cjk) - 1):
-            yield True, cjk[i:i + 2]
-
-
-def positioned(text: str) -> Iterator[tuple[str, int]]:
-    """The terms of `text` with the positions the tokenizer gives them, without its Token
-    objects: what the index writer's formats count (`search.whoosh_engine`)."""
+def cuts(text: str) -> Iterator[tuple[bool, str, int]]:
+    """The terms the tokenizer cuts `text` into, in order, each with whether it is CJK and the
+    position the tokenizer gives it: CJK bigrams (a lone character as itself) and lowercased
+    words, without the tokenizer's Token objects."""
     pos = 0
     for match in _RUN.finditer(normalise(text)):
         cjk, word = match.group(1), match.group(2)
         if word:
-            yield word.lower(), pos
+            yield False, word.lower(), pos
             pos += 1
         elif len(cjk) == 1:
-            yield cjk, pos
+            yield True, cjk, pos
             pos += 1
         else:
             for i in range(len(cjk) - 1):
-                yield cjk[i:i + 2], pos + i
+                yield True, cjk[i:i + 2], pos + i
             pos += len(cjk) - 1
+
+
+def terms(text: str) -> Iterator[tuple[bool, str]]:
+    """The terms of `text`, each with whether it is CJK (`cuts` without positions)."""
+    return ((cjk, term) for cjk, term, _ in cuts(text))

@@ -31,7 +31,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-from search.analysis import normalise, positioned, sunlit_analyzer, terms
+from search.analysis import cuts, normalise, sunlit_analyzer, terms
 from search.engine import Hit, Results, UpdateReport, document_hash
 from search.kinds import KIND_LABELS
 
@@ -58,7 +58,7 @@ class _Positions(Positions):  # type: ignore[misc]
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[
             tuple[str, int, float, bytes]]:
         poses: defaultdict[str, list[int]] = defaultdict(list)
-        for term, pos in positioned(value):
+        for _, term, pos in cuts(value):
             poses[term].append(pos)
         boost = self.field_boost
         return ((w, len(p), len(p) * boost, self.encode(p)) for w, p in poses.items())
