@@ -220,10 +220,8 @@ def browser_latency(root: Path, qs: dict[str, list[str]]) -> dict[str, Any]:
     # thread in this process would wait on the interpreter lock behind the browser's driver.
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from pathlib import Path; "
-         "from disclosures.serve import make_server; "
-         "make_server(Path(sys.argv[1]), '127.0.0.1', int(sys.argv[2])).serve_forever()",
-         str(root), str(port)], cwd=REPO, stderr=subprocess.DEVNULL)
+        [sys.executable, "-m", "disclosures.cli", "serve", "--output", str(root), "--port",
+         str(port)], cwd=REPO, stderr=subprocess.DEVNULL)
     _wait_for_port(port)
     out: dict[str, Any] = {}
     try:
