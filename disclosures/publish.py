@@ -500,27 +500,23 @@ def read_org_stats(con: duckdb.DuckDBPyConnection, *, top: int = 10) -> dict[str
             "names": {},
         })
 
+    # A pair counts once for its supplier (won, from its buyer) and once for its buyer (spent,
+    # with its supplier).
+    roles = (("supplier", "won", "buyer", "buyers"), ("buyer", "spent", "supplier", "suppliers"))
     for p in pairs:
-        if p["supplier_id"]:
-            won = entry(p["supplier_id"])
-            won["won"] += p["amount"]
-            won["won_count"] += p["awards"]
+        for side, total, other, counterparts in roles:
+            if not p[f"{side}_id"]:
+                continue
+            org = entry(p[f"{side}_id"])
+            org[total] += p["amount"]
+            org[f"{total}_count"] += p["awards"]
             if p["year"] is not None:
-                won["won_by_year"][p["year"]] += p["amount"]
-            if p["buyer_id"]:
-                won["buyers"][p["buyer_id"]][0] += p["awards"]
-                won["buyers"][p["buyer_id"]][1] += p["amount"]
-                won["names"][p["buyer_id"]] = p["buyer_name"]
-        if p["buyer_id"]:
-            spent = entry(p["buyer_id"])
-            spent["spent"] += p["amount"]
-            spent["spent_count"] += p["awards"]
-            if p["year"] is not None:
-                spent["spent_by_year"][p["year"]] += p["amount"]
-            if p["supplier_id"]:
-                spent["suppliers"][p["supplier_id"]][0] += p["awards"]
-                spent["suppliers"][p["supplier_id"]][1] += p["amount"]
-                spent["names"][p["supplier_id"]] = p["supplier_name"]
+                org[f"{total}_by_year"][p["year"]] += p["amount"]
+            if p[f"{other}_id"]:
+                counts = org[counterparts][p[f"{other}_id"]]
+                counts[0] += p["awards"]
+                counts[1] += p["amount"]
+                org["names"][p[f"{other}_id"]] = p[f"{other}_name"]
 
     def ranked(counts: dict[str, list[Any]], names: dict[str, str]) -> list[Row]:
         order = sorted(counts.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
