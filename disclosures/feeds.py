@@ -268,14 +268,36 @@ _RSS_NAMESPACES = {"atom": "http://www.w3.org/2005/Atom",
                    "content": "http://purl.org/rss/1.0/modules/content/"}
 
 
+def _escape_text(text: str) -> str:
+    """`text` as lxml (libxml2) writes it in an element; non-ASCII is written as is."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#13;"))
+
+
+def _escape_attribute(text: str) -> str:
+    """`text` as lxml (libxml2) writes it in a double-quoted attribute value."""
+    return (_escape_text(text).replace('"', "&quot;").replace("\t", "&#9;")
+            .replace("\n", "&#10;"))
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _rfc2822(moment: datetime) -> str:
+    """feedgen's `formatRFC2822` (strftime in the C locale), without switching the locale."""
+    return moment.strftime(f"{_DAYS[moment.weekday()]}, %d {_MONTHS[moment.month - 1]} %Y "
+                           "%H:%M:%S %z")
+
+
 class Renderer:
     """Renders feeds as `render_with_feedgen` does, making each entry's XML once.
 
     An award is an entry of up to six feeds. feedgen builds an lxml tree of the whole feed and
-    lxml pretty-prints it; an entry's bytes depend only on the entry and its depth, so each
-    entry is rendered by feedgen once, alone under an empty root of the same kind, and its
-    bytes are spliced between the feed's head (feedgen's rendering of the feed without entries)
-    and its end tag.
+    lxml pretty-prints it; an entry's bytes depend only on the entry and its depth. So a feed is
+    its head (feedgen's rendering of the feed without entries) and end tag with its entries'
+    bytes spliced between, each entry written once by `_entry_xml`, which spells the elements
+    feedgen makes of an entry as lxml writes them (tests compare the two on hostile text).
     """
 
     def __init__(self, info: FeedInfo) -> None:
@@ -298,23 +320,51 @@ class Renderer:
         """The entry's Atom `<entry>` and RSS `<item>` as they read inside a feed."""
         made = self._entries.get(entry)
         if made is None:
-            item = FeedEntry()
-            _fill(item, entry, self.info)
-            # As feedgen's feeds hold them: the Atom namespace is a plain attribute, the RSS
-            # root declares the atom and content prefixes.
-            feed = etree.Element("feed", xmlns="http://www.w3.org/2005/Atom")
-            feed.append(item.atom_entry())
-            rss = etree.Element("rss", version="2.0", nsmap=_RSS_NAMESPACES)
-            etree.SubElement(rss, "channel").append(item.rss_entry())
-            atom = etree.tostring(feed, pretty_print=True, encoding="UTF-8",
-                                  xml_declaration=False)
-            items = etree.tostring(rss, pretty_print=True, encoding="UTF-8",
-                                   xml_declaration=False)
-            made = self._entries[entry] = (
-                atom[atom.index(b">\n") + 2:-len(_ATOM_END)],
-                items[items.index(b"<channel>\n") + len(b"<channel>\n"):-len(_RSS_END)],
-            )
+            made = self._entries[entry] = (_entry_xml(entry, self.info)
+                                           or _feedgen_entry_xml(entry, self.info))
         return made
+
+
+def _entry_xml(entry: Entry, info: FeedInfo) -> tuple[bytes, bytes] | None:
+    """An entry's `<entry>` and `<item>`, indented as in a feed; None when a text holds a
+    character XML does not allow (feedgen's route then raises, as it always did)."""
+    link = _absolute(info.site_url, entry.path)
+    content = _entry_html(entry, link)
+    if any(_NOT_XML.search(text) for text in (entry.id, entry.title, link, content)):
+        return None
+    entry_id, title = _escape_text(entry.id), _escape_text(entry.title)
+    content = _escape_text(content)
+    updated = entry.updated.isoformat()
+    atom = (
+        f"  <entry>\n    <id>{entry_id}</id>\n    <title>{title}</title>\n"
+        f"    <updated>{updated}</updated>\n"
+        f'    <content type="html">{content}</content>\n'
+        f'    <link href="{_escape_attribute(link)}"/>\n'
+        f"    <published>{updated}</published>\n  </entry>\n"
+    )
+    rss = (
+        f"    <item>\n      <title>{title}</title>\n"
+        f"      <link>{_escape_text(link)}</link>\n"
+        f"      <description>{content}</description>\n"
+        f'      <guid isPermaLink="false">{entry_id}</guid>\n'
+        f"      <pubDate>{_rfc2822(entry.updated)}</pubDate>\n    </item>\n"
+    )
+    return atom.encode(), rss.encode()
+
+
+def _feedgen_entry_xml(entry: Entry, info: FeedInfo) -> tuple[bytes, bytes]:
+    """An entry's `<entry>` and `<item>` made by feedgen, alone under an empty root of the same
+    kind (the Atom namespace a plain attribute, the RSS root declaring its prefixes)."""
+    item = FeedEntry()
+    _fill(item, entry, info)
+    feed = etree.Element("feed", xmlns="http://www.w3.org/2005/Atom")
+    feed.append(item.atom_entry())
+    rss = etree.Element("rss", version="2.0", nsmap=_RSS_NAMESPACES)
+    etree.SubElement(rss, "channel").append(item.rss_entry())
+    atom = etree.tostring(feed, pretty_print=True, encoding="UTF-8", xml_declaration=False)
+    items = etree.tostring(rss, pretty_print=True, encoding="UTF-8", xml_declaration=False)
+    return (atom[atom.index(b">\n") + 2:-len(_ATOM_END)],
+            items[items.index(b"<channel>\n") + len(b"<channel>\n"):-len(_RSS_END)])
 
 
 def render(feed: Feed, info: FeedInfo) -> tuple[bytes, bytes]:
@@ -679,27 +729,45 @@ def quote_sql(expression: str) -> str:
     return sql
 
 
-def _members_sql(family: _Family) -> str:
+def _digest_sql(content: tuple[str, ...]) -> str:
+    """SQL: md5 of the `content` columns of a row, spelled as JSON (NULL is not "")."""
+    return f"md5(CAST(to_json(struct_pack({', '.join(content)})) AS VARCHAR))"
+
+
+def _members_sql(family: _Family, wanted: bool = False) -> str:
     """Every (feed, row) pair of a family, ranked in its feed as `order_entries` ranks entries.
 
-    Columns: kind_, key_, name_, row_ (read order), rank_, digest_ (md5 of the entry's content
-    columns), then the row's own.
+    Columns: kind_, key_, name_, digest_ (md5 of the entry's content columns), row_ (the order
+    rows are read in), record_, rank_, then the row's own. With `wanted`, only the feeds named
+    by the two list parameters (kinds, keys): a feed's ranking is its own, so filtering first
+    changes nothing but the cost.
     """
     contents = list(dict.fromkeys(kind.content for kind in family.kinds))
-    digests = ", ".join(
-        f"md5(CAST(to_json(struct_pack({', '.join(content)})) AS VARCHAR)) AS digest_{n}_"
-        for n, content in enumerate(contents))
-    members = "\nUNION ALL\n".join(
-        f"SELECT '{kind.kind}' AS kind_, CAST({kind.key} AS VARCHAR) AS key_, "
-        f"CAST({kind.name} AS VARCHAR) AS name_, "
-        f"digest_{contents.index(kind.content)}_ AS digest_, * FROM rows_ WHERE {kind.where}"
-        for kind in family.kinds)
+    members = []
+    for kind in family.kinds:
+        key = f"CAST({kind.key} AS VARCHAR)"
+        if wanted:  # digested after the filter, for the few rows that pass it
+            only = f" AND {key} IN (SELECT key_ FROM wanted_ WHERE kind_ = '{kind.kind}')"
+            digest = _digest_sql(kind.content)
+        else:  # digested once per row, whatever the number of feeds it is in
+            only, digest = "", f"digest_{contents.index(kind.content)}_"
+        members.append(
+            f"SELECT '{kind.kind}' AS kind_, {key} AS key_, CAST({kind.name} AS VARCHAR) AS name_, "
+            f"{digest} AS digest_, * FROM rows_ WHERE {kind.where}{only}")
+    union = "\nUNION ALL\n".join(members)
+    if wanted:
+        ctes = "wanted_ AS (SELECT unnest(?::VARCHAR[]) AS kind_, unnest(?::VARCHAR[]) AS key_), "
+        digests = ""
+    else:
+        ctes = ""
+        digests = "".join(f"{_digest_sql(content)} AS digest_{n}_, "
+                          for n, content in enumerate(contents))
     return f"""
-WITH rows_ AS (
+WITH {ctes}rows_ AS MATERIALIZED (
     SELECT row_number() OVER (ORDER BY {family.order}) AS row_,
-           {quote_sql(family.record)} AS record_, {digests}, *
+           {quote_sql(family.record)} AS record_, {digests}*
     FROM ({family.rows})
-), members_ AS ({members})
+), members_ AS ({union})
 SELECT row_number() OVER (PARTITION BY kind_, key_
                           ORDER BY fetched_at DESC, record_, digest_) AS rank_, *
 FROM members_
@@ -718,11 +786,9 @@ GROUP BY kind_, key_
 
 def _entries_sql(family: _Family) -> str:
     return f"""
-WITH wanted_ AS (SELECT unnest(?::VARCHAR[]) AS kind_, unnest(?::VARCHAR[]) AS key_)
-SELECT m.* FROM ({_members_sql(family)}) m
-JOIN wanted_ w ON w.kind_ = m.kind_ AND w.key_ = m.key_
-WHERE m.rank_ <= {FEED_SIZE}
-ORDER BY m.kind_, m.key_, m.rank_
+SELECT * FROM ({_members_sql(family, wanted=True)})
+WHERE rank_ <= {FEED_SIZE}
+ORDER BY kind_, key_, rank_
 """
 
 

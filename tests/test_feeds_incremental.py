@@ -224,7 +224,7 @@ def test_rendering_each_entry_once_gives_feedgens_bytes_whatever_the_text() -> N
                            start + timedelta(hours=pick.randrange(100)),
                            tuple((text(), text()) for _ in range(pick.randrange(4))))
                for n in range(60)]
-    info = feeds.FeedInfo(subtitle=text() or "x", site_url="https://example.org/a&b")
+    info = feeds.FeedInfo(subtitle=text() or "x", site_url="https://example.org/a&b\"<c>\t")
     renderer = feeds.Renderer(info)
     for n in range(12):  # feeds sharing entries, as an award's feeds do
         feed = feeds.Feed("buyer", text() or "k", text() or "t", f"orgs/{n}/",
