@@ -417,8 +417,8 @@ def write_award_feeds(awards: Sequence[dict[str, Any]], output: Path, info: Feed
     atom, rss = render(feed, info)
     paths = [output / ATOM_PATH, output / RSS_PATH]
     paths[0].parent.mkdir(parents=True, exist_ok=True)
-    paths[0].write_bytes(atom)
-    paths[1].write_bytes(rss)
+    _replace_bytes(paths[0], atom)
+    _replace_bytes(paths[1], rss)
     return paths
 
 
@@ -785,10 +785,14 @@ GROUP BY kind_, key_
 
 
 def _entries_sql(family: _Family) -> str:
+    """The rows of the wanted feeds' newest entries, each once, with the places it takes."""
+    columns = dict.fromkeys(column for kind in family.kinds for column in kind.content)
     return f"""
-SELECT * FROM ({_members_sql(family, wanted=True)})
+SELECT {", ".join(f"any_value({column}) AS {column}" for column in columns)},
+       any_value(kind_) AS kind_, list(struct_pack(kind_, key_, rank_)) AS places_
+FROM ({_members_sql(family, wanted=True)})
 WHERE rank_ <= {FEED_SIZE}
-ORDER BY kind_, key_, rank_
+GROUP BY digest_
 """
 
 
@@ -825,7 +829,7 @@ def read_entries(con: duckdb.DuckDBPyConnection, feeds: Sequence[Feed]) -> None:
     """Give each of `feeds` (from `read_catalogue`) its newest FEED_SIZE entries, in order.
 
     One query per family that has feeds among them; an entry shared by several feeds (an award
-    is in up to six) is made once and shared.
+    is in up to six) is read and made once, and shared.
     """
     by_key = {(feed.kind, feed.key): feed for feed in feeds}
     if any(feed.kind in ("flag", "department", "overdue") for feed in feeds):
@@ -837,14 +841,16 @@ def read_entries(con: duckdb.DuckDBPyConnection, feeds: Sequence[Feed]) -> None:
         wanted = [key for key in by_key if key[0] in kinds]
         if not wanted:
             continue
-        made: dict[tuple[Callable[[dict[str, Any]], Entry], str], Entry] = {}
-        rows = _rows(con, _entries_sql(family), [[k for k, _ in wanted], [k for _, k in wanted]])
-        for row in rows:
-            make = kinds[row["kind_"]].entry
-            entry = made.get((make, row["digest_"]))
-            if entry is None:
-                entry = made[(make, row["digest_"])] = make(row)
-            by_key[(row["kind_"], row["key_"])].entries.append(entry)
+        placed: dict[tuple[str, str], list[tuple[int, Entry]]] = {key: [] for key in wanted}
+        # One row per distinct entry (equal content, equal digest): made once, placed in each
+        # feed it is in, at its rank there.
+        for row in _rows(con, _entries_sql(family),
+                         [[k for k, _ in wanted], [k for _, k in wanted]]):
+            entry = kinds[row["kind_"]].entry(row)
+            for place in row["places_"]:
+                placed[(place["kind_"], place["key_"])].append((place["rank_"], entry))
+        for key, ranked in placed.items():
+            by_key[key].entries = [entry for _, entry in sorted(ranked, key=lambda p: p[0])]
 
 
 def read_feeds(con: duckdb.DuckDBPyConnection) -> list[Feed]:
