@@ -737,10 +737,10 @@ def _digest_sql(content: tuple[str, ...]) -> str:
 def _members_sql(family: _Family, wanted: bool = False) -> str:
     """Every (feed, row) pair of a family, ranked in its feed as `order_entries` ranks entries.
 
-    Columns: kind_, key_, name_, digest_ (md5 of the entry's content columns), row_ (the order
-    rows are read in), record_, rank_, then the row's own. With `wanted`, only the feeds named
-    by the two list parameters (kinds, keys): a feed's ranking is its own, so filtering first
-    changes nothing but the cost.
+    Columns: rank_, kind_, key_, name_, digest_ (md5 of the entry's content columns), row_ (the
+    order rows are read in), record_, fetched_at. With `wanted`, only the feeds named by the two
+    list parameters (kinds, keys), and the content columns too: a feed's ranking is its own, so
+    filtering first changes nothing but the cost.
     """
     contents = list(dict.fromkeys(kind.content for kind in family.kinds))
     members = []
@@ -751,9 +751,13 @@ def _members_sql(family: _Family, wanted: bool = False) -> str:
             digest = _digest_sql(kind.content)
         else:  # digested once per row, whatever the number of feeds it is in
             only, digest = "", f"digest_{contents.index(kind.content)}_"
+        # The catalogue needs no more than the ranking; entries need their content too.
+        columns = ", ".join(dict.fromkeys(
+            ("row_", "record_", "fetched_at", *(c for k in family.kinds for c in k.content))
+            if wanted else ("row_", "record_", "fetched_at")))
         members.append(
             f"SELECT '{kind.kind}' AS kind_, {key} AS key_, CAST({kind.name} AS VARCHAR) AS name_, "
-            f"{digest} AS digest_, * FROM rows_ WHERE {kind.where}{only}")
+            f"{digest} AS digest_, {columns} FROM rows_ WHERE {kind.where}{only}")
     union = "\nUNION ALL\n".join(members)
     if wanted:
         ctes = "wanted_ AS (SELECT unnest(?::VARCHAR[]) AS kind_, unnest(?::VARCHAR[]) AS key_), "
