@@ -734,56 +734,57 @@ def _digest_sql(content: tuple[str, ...]) -> str:
     return f"md5(CAST(to_json(struct_pack({', '.join(content)})) AS VARCHAR))"
 
 
-def _members_sql(family: _Family, wanted: bool = False) -> str:
-    """Every (feed, row) pair of a family, ranked in its feed as `order_entries` ranks entries.
+def _ranked_sql(family: _Family, wanted: bool = False) -> str:
+    """CTEs ending in `ranked_`: every (feed, row) pair of a family, ranked in its feed as
+    `order_entries` ranks entries (newest first, then by tag: URI).
 
-    Columns: rank_, kind_, key_, name_, digest_ (md5 of the entry's content columns), row_ (the
-    order rows are read in), record_, fetched_at. With `wanted`, only the feeds named by the two
-    list parameters (kinds, keys), and the content columns too: a feed's ranking is its own, so
+    `rows_` holds the family's rows with row_ (the order they are read in: a feed's first row
+    names it), record_ (the quoted record part of the tag: URI) and, per set of content columns
+    n, tie_n_ (a hash of them, so that two entries with equal dates and ids rank alike in every
+    query) and, for the catalogue, digest_n_. `ranked_` has rank_, kind_, key_, name_, maker_
+    (n), tie_, row_, record_, fetched_at (and digest_ for the catalogue). With `wanted`, only the
+    feeds named by the two list parameters (kinds, keys): a feed's ranking is its own, so
     filtering first changes nothing but the cost.
     """
     contents = list(dict.fromkeys(kind.content for kind in family.kinds))
     members = []
     for kind in family.kinds:
-        key = f"CAST({kind.key} AS VARCHAR)"
-        if wanted:  # digested after the filter, for the few rows that pass it
-            only = f" AND {key} IN (SELECT key_ FROM wanted_ WHERE kind_ = '{kind.kind}')"
-            digest = _digest_sql(kind.content)
-        else:  # digested once per row, whatever the number of feeds it is in
-            only, digest = "", f"digest_{contents.index(kind.content)}_"
-        # The catalogue needs no more than the ranking; entries need their content too.
-        columns = ", ".join(dict.fromkeys(
-            ("row_", "record_", "fetched_at", *(c for k in family.kinds for c in k.content))
-            if wanted else ("row_", "record_", "fetched_at")))
+        key, n = f"CAST({kind.key} AS VARCHAR)", contents.index(kind.content)
+        only = (f" AND {key} IN (SELECT key_ FROM wanted_ WHERE kind_ = '{kind.kind}')"
+                if wanted else "")
+        digest = "" if wanted else f"digest_{n}_ AS digest_, "
         members.append(
             f"SELECT '{kind.kind}' AS kind_, {key} AS key_, CAST({kind.name} AS VARCHAR) AS name_, "
-            f"{digest} AS digest_, {columns} FROM rows_ WHERE {kind.where}{only}")
+            f"{n} AS maker_, {digest}tie_{n}_ AS tie_, row_, record_, fetched_at "
+            f"FROM rows_ WHERE {kind.where}{only}")
     union = "\nUNION ALL\n".join(members)
+    columns = "".join(f"hash(struct_pack({', '.join(content)})) AS tie_{n}_, "
+                      for n, content in enumerate(contents))
     if wanted:
         ctes = "wanted_ AS (SELECT unnest(?::VARCHAR[]) AS kind_, unnest(?::VARCHAR[]) AS key_), "
-        digests = ""
     else:
         ctes = ""
-        digests = "".join(f"{_digest_sql(content)} AS digest_{n}_, "
-                          for n, content in enumerate(contents))
+        columns += "".join(f"{_digest_sql(content)} AS digest_{n}_, "
+                           for n, content in enumerate(contents))
     return f"""
 WITH {ctes}rows_ AS MATERIALIZED (
     SELECT row_number() OVER (ORDER BY {family.order}) AS row_,
-           {quote_sql(family.record)} AS record_, {digests}*
+           {quote_sql(family.record)} AS record_, {columns}*
     FROM ({family.rows})
-), members_ AS ({union})
-SELECT row_number() OVER (PARTITION BY kind_, key_
-                          ORDER BY fetched_at DESC, record_, digest_) AS rank_, *
-FROM members_
-"""
+), members_ AS ({union}),
+ranked_ AS (
+    SELECT row_number() OVER (PARTITION BY kind_, key_
+                              ORDER BY fetched_at DESC, record_, tie_) AS rank_, *
+    FROM members_
+)"""
 
 
 def _catalogue_sql(family: _Family) -> str:
-    return f"""
+    return f"""{_ranked_sql(family)}
 SELECT kind_, key_, arg_min_null(name_, row_) AS name_,
        md5(string_agg(digest_, ',' ORDER BY rank_) FILTER (WHERE rank_ <= {FEED_SIZE}))
            AS digest_
-FROM ({_members_sql(family)})
+FROM ranked_
 GROUP BY kind_, key_
 """
 
@@ -791,12 +792,13 @@ GROUP BY kind_, key_
 def _entries_sql(family: _Family) -> str:
     """The rows of the wanted feeds' newest entries, each once, with the places it takes."""
     columns = dict.fromkeys(column for kind in family.kinds for column in kind.content)
-    return f"""
-SELECT {", ".join(f"any_value({column}) AS {column}" for column in columns)},
-       any_value(kind_) AS kind_, list(struct_pack(kind_, key_, rank_)) AS places_
-FROM ({_members_sql(family, wanted=True)})
-WHERE rank_ <= {FEED_SIZE}
-GROUP BY digest_
+    return f"""{_ranked_sql(family, wanted=True)}
+SELECT {", ".join(f"any_value(r.{column}) AS {column}" for column in columns)},
+       any_value(m.kind_) AS kind_,
+       list(struct_pack(kind_ := m.kind_, key_ := m.key_, rank_ := m.rank_)) AS places_
+FROM ranked_ m JOIN rows_ r ON r.row_ = m.row_
+WHERE m.rank_ <= {FEED_SIZE}
+GROUP BY m.row_, m.maker_
 """
 
 
@@ -973,18 +975,18 @@ class _Listing:
     """The names in the output's feed folders, listed once per folder."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
-        self.folders: dict[Path, set[str]] = {}
+        self.root = str(root)
+        self.folders: dict[str, set[str]] = {}
 
     def holds(self, base: str) -> bool:
-        folder = (self.root / base).parent
+        folder, _, name = base.rpartition("/")
         names = self.folders.get(folder)
         if names is None:
             try:
-                names = self.folders[folder] = set(os.listdir(folder))
+                names = set(os.listdir(os.path.join(self.root, folder)))
             except OSError:
-                names = self.folders[folder] = set()
-        name = (self.root / base).name
+                names = set()
+            self.folders[folder] = names
         return f"{name}.atom" in names and f"{name}.rss" in names
 
 
