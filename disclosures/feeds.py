@@ -1009,6 +1009,44 @@ def _stray_files(output: Path, keep: set[str]) -> list[Path]:
     return stray
 
 
+@dataclass
+class _Plan:
+    """What a write must do to bring an output in line with a build's feeds."""
+
+    hashes: dict[str, str]  # every feed's path without extension -> content hash
+    untouched: int = 0  # feeds the output holds as they are
+    link: list[Feed] = field(default_factory=list)  # from the previous build
+    render: list[Feed] = field(default_factory=list)
+    stale: list[Path] = field(default_factory=list)  # files to delete
+    gone: set[str] = field(default_factory=set)  # feeds those files were
+    done: bool = False  # nothing to do, the manifest included
+
+
+def _plan(feeds: Sequence[Feed], output: Path, info: FeedInfo, previous: Path | None) -> _Plan:
+    own = recorded_feeds(output)
+    old = recorded_feeds(previous) if previous is not None else {}
+    plan = _Plan({feed_path(feed.kind, feed.key): feed.content_hash(info) for feed in feeds})
+    listing = _Listing(output)
+    for feed in feeds:
+        base = feed_path(feed.kind, feed.key)
+        digest = plan.hashes[base]
+        if own.get(base) == digest and listing.holds(base):
+            plan.untouched += 1
+        elif previous is not None and old.get(base) == digest:
+            plan.link.append(feed)
+        else:
+            plan.render.append(feed)
+    if own:
+        plan.gone = {base for base in own if base not in plan.hashes}
+        plan.stale = [output / f"{base}{ext}" for base in plan.gone for ext in (".atom", ".rss")]
+    else:  # no manifest: a fresh output, or a write that did not finish
+        plan.stale = _stray_files(output, set(plan.hashes))
+        plan.gone = {path.relative_to(output).with_suffix("").as_posix()
+                     for path in plan.stale if path.suffix != ".tmp"}
+    plan.done = not (plan.link or plan.render or plan.stale) and own == plan.hashes
+    return plan
+
+
 def write_feeds(
     feeds: Sequence[Feed], output: Path, info: FeedInfo, previous: Path | None = None,
     load: Callable[[list[Feed]], None] | None = None,
@@ -1026,70 +1064,47 @@ def write_feeds(
     does not finish leaves no manifest claiming files the tree does not hold; the next write
     then lists the feed folders to find the files it must delete.
     """
+    plan = _plan(feeds, output, info, previous)
+    if plan.done:
+        return WriteStats(feeds=len(feeds), rendered=0, reused=0, untouched=plan.untouched)
     manifest_path = output / MANIFEST_PATH
-    own = recorded_feeds(output)
-    old = recorded_feeds(previous) if previous is not None else {}
-    hashes = {feed_path(feed.kind, feed.key): feed.content_hash(info) for feed in feeds}
-    listing = _Listing(output)
-    to_link: list[Feed] = []
-    to_render: list[Feed] = []
-    untouched = 0
-    for feed in feeds:
-        base = feed_path(feed.kind, feed.key)
-        digest = hashes[base]
-        if own.get(base) == digest and listing.holds(base):
-            untouched += 1
-        elif previous is not None and old.get(base) == digest:
-            to_link.append(feed)
-        else:
-            to_render.append(feed)
-    if own:
-        gone = {base for base in own if base not in hashes}
-        stale = [output / f"{base}{ext}" for base in gone for ext in (".atom", ".rss")]
-    else:  # no manifest: a fresh output, or a write that did not finish
-        stale = _stray_files(output, set(hashes))
-        gone = {path.relative_to(output).with_suffix("").as_posix() for path in stale
-                if path.suffix != ".tmp"}
-    if not (to_link or to_render or stale) and own == hashes:
-        return WriteStats(feeds=len(feeds), rendered=0, reused=0, untouched=untouched)
-
     manifest_path.unlink(missing_ok=True)  # from here until the end the tree is in flux
-    for path in stale:
+    for path in plan.stale:
         path.unlink(missing_ok=True)
-    made: set[Path] = set()
-
-    def folder_of(base: str) -> None:
-        folder = (output / base).parent
-        if folder not in made:
-            folder.mkdir(parents=True, exist_ok=True)
-            made.add(folder)
-
+    folders: set[Path] = set()
     reused = 0
-    for feed in to_link:
+    for feed in plan.link:
         base = feed_path(feed.kind, feed.key)
-        folder_of(base)
+        _make_folder(output / base, folders)
         assert previous is not None
         if (_link(previous / f"{base}.atom", output / f"{base}.atom")
                 and _link(previous / f"{base}.rss", output / f"{base}.rss")):
             reused += 1
         else:
-            to_render.append(feed)
-    if to_render and load is not None:
-        load(to_render)
+            plan.render.append(feed)
+    if plan.render and load is not None:
+        load(plan.render)
     renderer = Renderer(info)
-    for feed in to_render:
+    for feed in plan.render:
         base = feed_path(feed.kind, feed.key)
-        folder_of(base)
+        _make_folder(output / base, folders)
         atom, rss = renderer.render(feed)
         _replace_bytes(output / f"{base}.atom", atom)
         _replace_bytes(output / f"{base}.rss", rss)
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     # No indent: json's C encoder, for tens of thousands of feeds.
     _replace_bytes(manifest_path, json.dumps(
-        {"format": FORMAT_VERSION, "feeds": hashes}, ensure_ascii=False, sort_keys=True,
+        {"format": FORMAT_VERSION, "feeds": plan.hashes}, ensure_ascii=False, sort_keys=True,
     ).encode())
-    return WriteStats(feeds=len(feeds), rendered=len(to_render), reused=reused,
-                      untouched=untouched, deleted=len(gone))
+    return WriteStats(feeds=len(feeds), rendered=len(plan.render), reused=reused,
+                      untouched=plan.untouched, deleted=len(plan.gone))
+
+
+def _make_folder(path: Path, made: set[Path]) -> None:
+    """Create the folder of `path` unless it is in `made` (folders created already)."""
+    if path.parent not in made:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        made.add(path.parent)
 
 
 # --- finding feeds: OPML per kind and of all ---------------------------------------------------
