@@ -619,6 +619,12 @@ def _reuse(previous: Path, output: Path, name: str) -> bool:
     return True
 
 
+def _replace_bytes(target: Path, data: bytes) -> None:
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, target)
+
+
 def write_feeds(
     feeds: Sequence[Feed], output: Path, info: FeedInfo, previous: Path | None = None
 ) -> WriteStats:
@@ -645,8 +651,9 @@ def write_feeds(
             reused += 1
             continue
         atom, rss = render(feed, info)
-        (output / f"{base}.atom").write_bytes(atom)
-        (output / f"{base}.rss").write_bytes(rss)
+        # Never in place: the tree may be a recycled build sharing files with the published one.
+        _replace_bytes(output / f"{base}.atom", atom)
+        _replace_bytes(output / f"{base}.rss", rss)
         rendered += 1
     (output / MANIFEST_PATH).parent.mkdir(parents=True, exist_ok=True)
     (output / MANIFEST_PATH).write_text(
