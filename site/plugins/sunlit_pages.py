@@ -718,11 +718,14 @@ class SunlitPagesGenerator(Generator):
                 except (OSError, ValueError):
                     shutil.rmtree(out, ignore_errors=True)
         self._drop_data(out)
+        # Tables unchanged since the published build's export are linked from it.
+        earlier = self._previous / "data" if self._previous else None
         if "fork" not in multiprocessing.get_all_start_methods():
-            self._export_manifest = export.export_all(db, out)
+            self._export_manifest = export.export_all(db, out, previous=earlier)
             return
         self._export_process = multiprocessing.get_context("fork").Process(
-            target=export.export_all, args=(db, out), name="sunlit-export", daemon=True)
+            target=export.export_all, args=(db, out), kwargs={"previous": earlier},
+            name="sunlit-export", daemon=True)
         self._export_process.start()
 
     def _drop_data(self, out: Path) -> None:
