@@ -1,12 +1,17 @@
 """`sunlit build`: run Pelican in-process on the database and publish the result atomically.
 
-Each build goes into a new directory beside the published site, `<output>.builds/<timestamp>/`.
-Only when Pelican finished and the build holds its home page and feeds does `output` change: it
-is a symlink, and a new symlink is renamed over it, which readers see as one step. The previous
-build is kept (to roll back by hand, and for the next build to link its unchanged pages from);
-older ones are moved to `<output>.trash/` and deleted on a background thread, or by the
-next build when the process ends first. A failed build removes its own directory, leaves the
-published site as it was and raises `BuildError`.
+Each build goes into a directory of its own beside the published site,
+`<output>.builds/<timestamp>/`. Only when Pelican finished and the build holds its home page and
+feeds does `output` change: it is a symlink, and a new symlink is renamed over it, which readers
+see as one step. The previous build is kept (to roll back by hand, and for the next build to link
+its unchanged pages from).
+
+The build before that is recycled: renamed to the new build's directory, it already holds most
+of the site, so the build only writes what differs from it (`disclosures.incremental`) instead
+of a new file or link for every page. Its manifest is set aside first (`HELD_PATH`), so a build
+killed midway leaves a tree no later build trusts; such trees, and any other older ones, are
+moved to `<output>.trash/` and deleted on a background thread, or by the next build when the
+process ends first. A failed build leaves the published site as it was and raises `BuildError`.
 """
 
 from __future__ import annotations
@@ -42,7 +47,9 @@ class BuildResult:
     seconds: float
     output: Path  # the published path (a symlink to the build directory)
     rendered: int = 0  # record and list pages rendered by this build
-    reused: int = 0  # pages unchanged since the previous build, hard-linked from it
+    reused: int = 0  # pages unchanged: kept in the recycled tree or linked from the previous
+    kept: int = 0  # of `reused`, pages the recycled tree already held: no file operation
+    deleted: int = 0  # pages the recycled tree held that this build no longer has
     search_reused: bool = False  # the search index was linked, not rebuilt
 
 
@@ -75,7 +82,7 @@ def build_site(
     if not db.is_file():
         raise BuildError(f"cannot build: database {db} does not exist; {output} is unchanged")
     target = builds_dir(output) / datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    target.mkdir(parents=True)
+    recycle_build(output, target)
     empty_trash(output)
     try:
         written = _run_pelican(db, target, site_url, settings_file or PELICANCONF,
@@ -86,10 +93,10 @@ def build_site(
         if missing:
             raise BuildError(f"the build is missing {', '.join(missing)}")
     except DatabaseLocked:
-        shutil.rmtree(target, ignore_errors=True)
+        _throw_away(output, target)
         raise  # its message already says what to do
     except Exception as error:
-        shutil.rmtree(target, ignore_errors=True)
+        _throw_away(output, target)
         reason = error if isinstance(error, BuildError) else f"{type(error).__name__}: {error}"
         raise BuildError(f"site build failed ({reason}); {output} is unchanged") from error
     previous = publish_build(target, output)
@@ -101,8 +108,50 @@ def build_site(
         output=output,
         rendered=int(report.get("rendered", 0)),
         reused=int(report.get("reused", 0)),
+        kept=int(report.get("kept", 0)),
+        deleted=int(report.get("deleted", 0)),
         search_reused=bool(report.get("search_reused", False)),
     )
+
+
+def recycle_build(output: Path, target: Path) -> bool:
+    """Make `target` the build before last, renamed, when there is a finished one; else empty.
+
+    Every other build but the published one goes to the trash. Returns whether a build was
+    recycled.
+    """
+    builds = builds_dir(output)
+    builds.mkdir(parents=True, exist_ok=True)
+    published = Path(os.path.realpath(output)) if output.is_symlink() else None
+    others = sorted((b for b in builds.iterdir() if b != published and b.is_dir()),
+                    key=lambda b: b.name, reverse=True)
+    recycled = next((b for b in others if incremental.holds_build(b)), None)
+    for build in others:
+        if build != recycled:
+            _to_trash(output, build)
+    if recycled is None:
+        target.mkdir()
+        return False
+    os.rename(recycled, target)
+    # From here until the build's own manifest is saved, the tree's is only a record of what it
+    # held: a build killed meanwhile leaves a tree that `holds_build` refuses.
+    os.replace(target / incremental.MANIFEST_PATH, target / incremental.HELD_PATH)
+    return True
+
+
+def _to_trash(output: Path, build: Path) -> None:
+    trash = trash_dir(output)
+    trash.mkdir(exist_ok=True)
+    os.rename(build, trash / f"{build.name}.{time.time_ns()}")
+
+
+def _throw_away(output: Path, target: Path) -> None:
+    """A failed build's tree goes to the trash (a recycled tree is large: deleted later)."""
+    try:
+        _to_trash(output, target)
+    except OSError:
+        shutil.rmtree(target, ignore_errors=True)
+    empty_trash(output)
 
 
 def html_pages(target: Path, written: list[str]) -> list[str]:
@@ -204,11 +253,9 @@ def prune_builds(output: Path, keep: set[Path], *, wait: bool = False) -> None:
     ending first leaves in the trash, the next build deletes.
     """
     keep_real = {Path(os.path.realpath(p)) for p in keep}
-    trash = trash_dir(output)
     for build in builds_dir(output).iterdir():
         if Path(os.path.realpath(build)) not in keep_real:
-            trash.mkdir(exist_ok=True)
-            os.rename(build, trash / build.name)
+            _to_trash(output, build)
     empty_trash(output, wait=wait)
 
 

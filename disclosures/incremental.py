@@ -1,5 +1,14 @@
 """Incremental page writing: render only the pages whose inputs changed since the last build.
 
+A build is written into a tree of its own beside the published one. That tree is usually the
+build before last (recycled by `disclosures.build`): it already holds most pages, and its manifest
+(moved to `HELD_PATH` while it is being changed) says which. A page whose hash equals the held one
+is left as it is (no file operation at all); one whose hash equals the published build's is
+hard-linked from it; only the rest are rendered. Pages the tree held that the build no longer
+has are deleted. A rebuild's file operations are thus proportional to what changed, not to the
+size of the site; on a disk where each costs 0.1 ms that is the difference between seconds and
+most of a minute at a quarter of a million pages.
+
 Each page is a job: its path, its template and the values it is rendered with. Before rendering,
 a page's content hash is computed from what the output is made of — the theme's hash (templates
 and the code behind their filters) and the page's values, serialised deterministically, or, for
@@ -12,12 +21,13 @@ Pages are rendered in worker processes forked from the build (they inherit the j
 compiled templates, so nothing but a range of job numbers crosses a pipe) when there is more
 than one core to use.
 
-A file is never written in place: a rendered page goes to a temporary name and is renamed over
-its path, so a hard link shared with an older build is never changed.
+A file is never written in place: a rendered or linked page goes to a temporary name and is
+renamed over its path, so a hard link shared with the published build is never changed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -30,16 +40,20 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
+from time import time_ns
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 # Where a build records its pages' hashes, and the search index's, for the next build to read.
 MANIFEST_PATH = ".sunlit/manifest.json"
+# The manifest of a recycled tree while a build changes it: no longer a promise of what the tree
+# holds (a build killed midway leaves it there, and the next build discards the tree).
+HELD_PATH = ".sunlit/held.json"
 # What the build did (pages rendered and reused): read by `disclosures.build`, never compared.
 REPORT_PATH = ".sunlit/build.json"
 # Bump when the way pages are rendered changes outside the templates, so every page is redone.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CHUNK = 256  # pages a worker takes at a time
 
 Render = Callable[[str, str, dict[str, Any]], str]
@@ -143,13 +157,26 @@ class Page:
 class PageStats:
     pages: int
     rendered: int
-    reused: int
+    reused: int  # linked from the published build, or already in the tree
+    kept: int = 0  # of `reused`: already in the tree, untouched
+    deleted: int = 0  # pages the tree held that this build no longer has
 
 
 def write_text(target: Path, text: str) -> None:
     """Write `text` to `target` through a temporary file renamed over it (never in place)."""
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def link_over(source: str, target: str) -> None:
+    """Make `target` a hard link to `source`, replacing whatever `target` was in one rename."""
+    temporary = f"{target}.{os.getpid()}.ln"
+    try:
+        os.link(source, temporary)
+    except FileExistsError:
+        os.unlink(temporary)
+        os.link(source, temporary)
     os.replace(temporary, target)
 
 
@@ -170,16 +197,21 @@ def link_tree(source: Path, target: Path, *, skip: tuple[str, ...] = ()) -> None
 
 
 class PageWriter:
-    """Collects a build's pages, then writes them: linked when unchanged, rendered otherwise."""
+    """Collects a build's pages, then writes them: kept or linked when unchanged, else rendered.
+
+    `held` is what `output` already holds (path -> hash, from its manifest at `HELD_PATH`),
+    `previous` the published build to link unchanged pages from.
+    """
 
     def __init__(self, output: Path, previous: Path | None, theme_hash: str, render: Render,
-                 processes: int = 1) -> None:
+                 processes: int = 1, held: dict[str, str] | None = None) -> None:
         self.output = output
         self.previous = previous
         self.theme_hash = theme_hash
         self.render = render
         self.processes = max(1, processes)
         self.old: dict[str, str] = read_manifest(previous).get("pages", {})
+        self.held: dict[str, str] = held or {}
         self._output = str(output)
         self._previous = str(previous) if previous is not None else ""
         self.pages: dict[str, Page] = {}  # by path: a page written twice keeps the last values
@@ -207,10 +239,12 @@ class PageWriter:
             log.warning("page %s is rendered on every build: %s", page.path, error)
             return None
 
-    def _write_one(self, page: Page) -> tuple[str, str | None, bool]:
-        """Write one page; return its path, its hash and whether it was rendered."""
+    def _write_one(self, page: Page) -> tuple[str, str | None, int]:
+        """Write one page; return its path, its hash and what was done (KEPT, LINKED, RENDERED)."""
         digest = self.page_hash(page)
         # Plain strings and os calls: this runs once a page, hundreds of thousands of times.
+        if digest is not None and self.held.get(page.path) == digest:
+            return page.path, digest, KEPT
         folder = f"{self._output}/{page.path}"
         try:
             os.mkdir(folder)
@@ -221,21 +255,20 @@ class PageWriter:
         target = f"{folder}index.html"
         if digest is not None and self._previous and self.old.get(page.path) == digest:
             try:
-                os.link(f"{self._previous}/{page.path}index.html", target)
-                return page.path, digest, False
+                link_over(f"{self._previous}/{page.path}index.html", target)
+                return page.path, digest, LINKED
             except OSError:
                 pass  # gone, or another device: render it
         text = self.render(page.path, page.template, page.values)
         try:
-            # A new build's folder: nothing there yet, so no file shared with an older build
-            # can be written through.
+            # Nothing there yet, so no file shared with another build can be written through.
             with open(target, "x", encoding="utf-8") as handle:
                 handle.write(text)
         except FileExistsError:
             write_text(Path(target), text)
-        return page.path, digest, True
+        return page.path, digest, RENDERED
 
-    def _write_range(self, bounds: tuple[int, int]) -> list[tuple[str, str | None, bool]]:
+    def _write_range(self, bounds: tuple[int, int]) -> list[tuple[str, str | None, int]]:
         jobs = self._jobs[bounds[0]:bounds[1]]
         return [self._write_one(page) for page in jobs]
 
@@ -274,7 +307,7 @@ class PageWriter:
         self._pool = self._fork_pool()
         self._started = self._pool.map_async(_write_range, ranges)
 
-    def _results(self) -> Iterator[tuple[str, str | None, bool]]:
+    def _results(self) -> Iterator[tuple[str, str | None, int]]:
         started: set[str] = set()
         if self._started is not None:
             started = {page.path for page in self._jobs}
@@ -297,39 +330,81 @@ class PageWriter:
                 yield from results
 
     def write(self) -> PageStats:
-        """Write every page collected, then the manifest; return what was rendered and reused."""
+        """Write every page collected and delete those the tree held but this build has not;
+        return what was rendered, reused and deleted."""
         hashes: dict[str, str] = {}
-        rendered = reused = 0
-        for path, digest, was_rendered in self._results():
+        done = [0, 0, 0]
+        for path, digest, action in self._results():
             # "" for a page that could not be hashed: listed (sitemap, page count), never reused.
             hashes[path] = digest or ""
-            rendered += was_rendered
-            reused += not was_rendered
+            done[action] += 1
         self.hashes = hashes
-        return PageStats(pages=rendered + reused, rendered=rendered, reused=reused)
+        deleted = self._delete_gone(hashes)
+        return PageStats(pages=len(hashes), rendered=done[RENDERED],
+                         reused=done[KEPT] + done[LINKED], kept=done[KEPT], deleted=deleted)
+
+    def _delete_gone(self, hashes: dict[str, str]) -> int:
+        """Delete the pages the tree held that are not in `hashes` (and their emptied folders)."""
+        deleted = 0
+        for path in self.held.keys() - hashes.keys():
+            folder = f"{self._output}/{path}"
+            try:
+                os.unlink(f"{folder}index.html")
+                deleted += 1
+            except FileNotFoundError:
+                continue
+            with contextlib.suppress(OSError):  # holds other pages' folders or files: it stays
+                os.rmdir(folder)
+        return deleted
 
 
+KEPT, LINKED, RENDERED = 0, 1, 2
 _ACTIVE: PageWriter | None = None
 
 
-def _write_range(bounds: tuple[int, int]) -> list[tuple[str, str | None, bool]]:
+def _write_range(bounds: tuple[int, int]) -> list[tuple[str, str | None, int]]:
     assert _ACTIVE is not None
     return _ACTIVE._write_range(bounds)
 
 
-def reuse_search_index(previous: Path | None, output: Path, digest: str) -> bool:
-    """Link the previous build's `pagefind/` bundle when its documents' hash is `digest`.
+def reuse_search_index(previous: Path | None, output: Path, digest: str,
+                       held: dict[str, Any] | None = None) -> bool:
+    """Keep or link a `pagefind/` bundle whose documents' hash is `digest`; False when the
+    bundle must be built.
 
-    Pagefind cannot update an index, so an unchanged set of documents is the only case where
-    indexing can be skipped.
+    The bundle `output` already holds (its `held` manifest says for which documents) is kept
+    when it matches; else the published build's is linked when it does; else the held bundle,
+    now stale, is moved out of the tree (`discard`). Pagefind cannot update an index, so an
+    unchanged set of documents is the only case where indexing can be skipped.
     """
+    bundle = output / "pagefind"
+    if held is not None and held.get("search") == digest and bundle.is_dir():
+        return True
+    if bundle.exists():
+        discard(bundle)
     if previous is None or read_manifest(previous).get("search") != digest:
         return False
-    bundle = previous / "pagefind"
-    if not bundle.is_dir():
+    if not (previous / "pagefind").is_dir():
         return False
-    link_tree(bundle, output / "pagefind")
+    link_tree(previous / "pagefind", bundle)
     return True
+
+
+def discard(path: Path) -> None:
+    """Take the folder `path` out of a build's tree at once; its files are deleted later.
+
+    Moved into the site's trash (`<site>.trash/`, beside `<site>.builds/`) when the build lives
+    there, which `disclosures.build` empties; else deleted now.
+    """
+    builds = path
+    while builds.parent != builds and not builds.name.endswith(".builds"):
+        builds = builds.parent
+    if builds.name.endswith(".builds"):
+        trash = builds.parent / (builds.name.removesuffix(".builds") + ".trash")
+        trash.mkdir(exist_ok=True)
+        os.rename(path, trash / f"{path.name}.{os.getpid()}.{time_ns()}")
+    else:
+        shutil.rmtree(path)
 
 
 def save_manifest(output: Path, theme: str, pages: dict[str, str], search: str | None,
@@ -344,7 +419,14 @@ def save_manifest(output: Path, theme: str, pages: dict[str, str], search: str |
     write_text(output / MANIFEST_PATH,
                # No indent: json's C encoder, for hundreds of thousands of pages.
                json.dumps(manifest, ensure_ascii=False, sort_keys=True))
-    write_text(output / REPORT_PATH, json.dumps(report, sort_keys=True))
+    write_text(output / REPORT_PATH, json.dumps({**report, "format": FORMAT_VERSION},
+                                                sort_keys=True))
+    (output / HELD_PATH).unlink(missing_ok=True)  # the manifest now says what the tree holds
+
+
+def holds_build(tree: Path) -> bool:
+    """Whether `tree` is a finished build of this format, its manifest true to what it holds."""
+    return (tree / MANIFEST_PATH).is_file() and read_report(tree).get("format") == FORMAT_VERSION
 
 
 def read_report(output: Path) -> dict[str, Any]:

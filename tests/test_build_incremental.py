@@ -10,7 +10,7 @@ import pytest
 from sitedata import BUYERS, SUPPLIERS, build_sample_db
 
 from disclosures import store
-from disclosures.build import BuildResult, build_site, builds_dir, empty_trash
+from disclosures.build import BuildResult, build_site, builds_dir, empty_trash, recycle_build
 from disclosures.publish import url_path
 
 pytestmark = pytest.mark.slow
@@ -243,3 +243,53 @@ def test_old_builds_are_pruned_and_the_previous_one_kept(
     kept = set(builds_dir(output).iterdir())
     assert kept == {second, third}
     assert not first.exists()
+
+
+def test_the_build_before_last_is_recycled_into_a_tree_equal_to_a_fresh_build(
+    sample: tuple[Path, Path, list[str]], tmp_path: Path,
+) -> None:
+    db, output, tender_ids = sample
+    first = Path(os.path.realpath(output))
+    first_pages = pages(first)
+    rebuild(db, output)  # the second build: a new tree, its pages linked from the first
+    change(db, "UPDATE tenders SET title = title || '（更正）' WHERE tender_id = ?",
+           [tender_ids[5]])
+    for table in ("bids", "awards", "tenders"):
+        change(db, f"DELETE FROM {table} WHERE tender_id = ?", [tender_ids[40]])
+
+    _, result, third = rebuild(db, output)
+    assert not first.exists()  # renamed: the third build is the first's tree, brought up to date
+    written = json.loads((third / ".sunlit/manifest.json").read_text(encoding="utf-8"))["pages"]
+    kept = {page for page, stat in pages(third).items()
+            if page in first_pages and page in written
+            and (stat.st_dev, stat.st_ino) == (first_pages[page].st_dev, first_pages[page].st_ino)}
+    # Only what changed since the first build was written: the rest was left where it was.
+    assert result.kept == len(kept) > len(first_pages) * 3 // 4
+    assert result.reused == result.kept  # nothing changed by the second build, nothing to link
+    assert result.rendered + result.kept == len(written)
+    assert result.deleted == 2  # the removed tender's page, in both languages
+    assert not (third / url_path("tender", tender_ids[40])).exists()
+    assert "（更正）" in (third / url_path("tender", tender_ids[5]) / "index.html").read_text(
+        encoding="utf-8")
+
+    fresh = build_site(db, tmp_path / "fresh", search_index=False)
+    assert fresh.reused == 0
+    assert files(third) == files(Path(os.path.realpath(tmp_path / "fresh")))
+
+
+def test_a_tree_left_by_a_killed_build_is_never_recycled(
+    sample: tuple[Path, Path, list[str]],
+) -> None:
+    db, output, _ = sample
+    rebuild(db, output)
+    # What a build killed after recycling the tree before last leaves: its manifest set aside.
+    half_done = builds_dir(output) / "20000101T000000.000000Z"
+    assert recycle_build(output, half_done)
+    assert not (half_done / ".sunlit/manifest.json").exists()
+
+    before, result, after = rebuild(db, output)
+    assert not half_done.exists()
+    assert result.kept == 0  # a new tree, its pages linked from the published build
+    written = json.loads((after / ".sunlit/manifest.json").read_text(encoding="utf-8"))["pages"]
+    assert result.reused + result.rendered == len(written)
+    assert files(after) == files(before)

@@ -215,3 +215,32 @@ def test_cli_export(db: Path, tmp_path: Path) -> None:
         main, ["export", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "dl2")]
     )
     assert missing.exit_code == 1 and "does not exist" in missing.output
+
+
+def test_an_export_links_the_tables_unchanged_since_an_earlier_one(
+    db: Path, tmp_path: Path
+) -> None:
+    changed = tmp_path / "changed.duckdb"
+    changed.write_bytes(db.read_bytes())
+    first = export_all(changed, tmp_path / "first", ocid_prefix="ocds-test01-")
+    con = duckdb.connect(str(changed))
+    try:
+        con.execute("UPDATE tenders SET title = title || '（更正）' WHERE tender_id = 't1'")
+    finally:
+        con.close()
+    second = export_all(changed, tmp_path / "second", ocid_prefix="ocds-test01-",
+                        previous=tmp_path / "first")
+
+    linked = {entry["path"] for entry in second["files"]
+              if (tmp_path / "second" / entry["path"]).samefile(tmp_path / "first" / entry["path"])}
+    assert {"parquet/organisations.parquet", "csv/awards.csv"} <= linked
+    assert not linked & {"parquet/tenders.parquet", "csv/tenders.csv", "sunlit.duckdb",
+                         "ocds-release-package.json"}
+    assert "（更正）" in (tmp_path / "second" / "csv/tenders.csv").read_text(encoding="utf-8")
+    assert "（更正）" not in (tmp_path / "first" / "csv/tenders.csv").read_text(encoding="utf-8")
+    # Every file, linked or written, is what the manifest says it is.
+    for entry in second["files"]:
+        data = (tmp_path / "second" / entry["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert len(data) == entry["bytes"]
+    assert [e["path"] for e in second["files"]] == [e["path"] for e in first["files"]]

@@ -362,6 +362,8 @@ class SunlitPagesGenerator(Generator):
         output = Path(self.output_path)
         previous = self.settings.get("SUNLIT_PREVIOUS_BUILD") or feeds.previous_build(output)
         self._previous = Path(previous) if previous else None
+        # What this build's tree already holds, when it is a recycled older build.
+        self._held = incremental.read_manifest(output, incremental.HELD_PATH)
         # Before the database is opened here: the export may run in a forked process.
         self._start_export(db, output / "data")
         with publish.open_reader(db) as con:
@@ -419,7 +421,7 @@ class SunlitPagesGenerator(Generator):
                 self.settings.get("SITEURL", "")))
         processes = int(self.settings.get("SUNLIT_BUILD_PROCESSES") or os.cpu_count() or 1)
         self._pages = incremental.PageWriter(output, self._previous, theme, self._render,
-                                             processes)
+                                             processes, held=self._held.get("pages"))
 
     def _finish_pages(self) -> None:
         output = Path(self.output_path)
@@ -431,16 +433,19 @@ class SunlitPagesGenerator(Generator):
             root = site_root(self.settings.get("SITEURL", ""))
             search_hash = incremental.fingerprint(
                 [incremental.files_hash([Path(browser.__file__)]), root, documents])
-            search_reused = incremental.reuse_search_index(self._previous, output, search_hash)
+            search_reused = incremental.reuse_search_index(self._previous, output, search_hash,
+                                                           self._held)
             if not search_reused:
                 write_browser_index(documents, output / "pagefind", site_root=root)
+        elif (output / "pagefind").exists():
+            incremental.discard(output / "pagefind")  # a recycled tree's, from a build with search
         incremental.save_manifest(output, self._pages.theme_hash, self._pages.hashes, search_hash, {
             "pages": stats.pages, "rendered": stats.rendered, "reused": stats.reused,
-            "search_reused": search_reused,
+            "kept": stats.kept, "deleted": stats.deleted, "search_reused": search_reused,
             "previous": self._previous.name if self._previous else None,
         }, data=getattr(self, "_data_key", None))
-        log.info("pages: %d rendered, %d unchanged and linked from the previous build",
-                 stats.rendered, stats.reused)
+        log.info("pages: %d rendered, %d unchanged (%d of them already in place), %d deleted",
+                 stats.rendered, stats.reused, stats.kept, stats.deleted)
 
     def generate_output(self, writer: Writer) -> None:
         self._page_context = {
@@ -692,10 +697,18 @@ class SunlitPagesGenerator(Generator):
         if not db.with_name(db.name + ".wal").exists():
             self._data_key = incremental.files_hash(
                 [db, Path(export.__file__), Path(ocds_out.__file__)], "data")
+            if self._held.get("data") == self._data_key and (out / "manifest.json").is_file():
+                try:  # the recycled tree's downloads are this database's
+                    self._export_manifest = json.loads(
+                        (out / "manifest.json").read_text(encoding="utf-8"))
+                    return
+                except (OSError, ValueError):
+                    pass
             previous = incremental.read_manifest(self._previous)
             saved = self._previous / "data" if self._previous else None
             if saved and previous.get("data") == self._data_key and (
                     saved / "manifest.json").is_file():
+                self._drop_data(out)
                 try:
                     # Not the /data/ page itself: it is written (or linked) as a page.
                     incremental.link_tree(saved, out, skip=("index.html",))
@@ -704,12 +717,25 @@ class SunlitPagesGenerator(Generator):
                     return
                 except (OSError, ValueError):
                     shutil.rmtree(out, ignore_errors=True)
+        self._drop_data(out)
+        # Tables unchanged since the published build's export are linked from it.
+        earlier = self._previous / "data" if self._previous else None
         if "fork" not in multiprocessing.get_all_start_methods():
-            self._export_manifest = export.export_all(db, out)
+            self._export_manifest = export.export_all(db, out, previous=earlier)
             return
         self._export_process = multiprocessing.get_context("fork").Process(
-            target=export.export_all, args=(db, out), name="sunlit-export", daemon=True)
+            target=export.export_all, args=(db, out), kwargs={"previous": earlier},
+            name="sunlit-export", daemon=True)
         self._export_process.start()
+
+    def _drop_data(self, out: Path) -> None:
+        """Take a recycled tree's stale downloads out before new ones are written or linked.
+
+        The /data/ page lives in that folder: it is no longer held, so it is written again.
+        """
+        if out.exists():
+            incremental.discard(out)
+            self._held.get("pages", {}).pop("data/", None)
 
     def _finish_export(self, out: Path) -> dict[str, Any]:
         """The downloads' manifest, once the export `_start_export` began has finished."""
