@@ -1,23 +1,30 @@
-"""Feed writing speed: every feed of 100k awards across 10k organisations.
+"""Feed writing speed: every feed of generated awards, full and after changes.
 
-Generated tenders, awards and organisations go into a fresh DuckDB file through
-`store.upsert_records`; then, timed separately:
+Generated tenders, awards and organisations (one organisation per ten tenders) go into a fresh
+DuckDB file through `store.upsert_records`; then, timed in the same run, each step being
+`feeds.read_catalogue` and `feeds.write_feeds` with the plugin's `load` (entries read only for
+the feeds rendered):
 
-1. `feeds.read_feeds` (one query per family of feeds, grouped in Python);
-2. `feeds.write_feeds` of every feed (buyer, supplier, agency, region, category, all awards),
-   each rendered with feedgen as Atom and RSS: feeds/s and entries/s;
-3. the same again with the first run's output as the previous build (incremental: every feed
-   unchanged, so linked, not rendered);
-4. the baseline: every award as entries of one single feed, rendered once: entries/s.
+1. the full build: every feed rendered into an empty output (feeds/s, entries/s);
+2. a rebuild of the unchanged database, and one after changing 1% of the tenders' titles
+   (`bench.site.change_titles`), each two ways: into a fresh output linking from the previous
+   build (how `sunlit build` works today), and in place over an output holding the previous
+   build (only changed feeds touched); each timed as a share of the full build;
+3. the baseline: every award as entries of one single feed, rendered once: entries/s.
 
-    python -m bench.feeds [--awards 100000] [--orgs 10000]
+    python -m bench.feeds [--awards 20000 100000]
+
+Writes bench/results/feeds.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +33,7 @@ from typing import Any
 from disclosures import feeds, ids, publish, store
 from disclosures.records import TABLE_COLUMNS
 
+RESULTS = Path(__file__).parent / "results" / "feeds.json"
 RUN_ID = "bench-feeds"
 SOURCE = "bench"
 
@@ -81,66 +89,106 @@ def build_db(path: Path, awards: int, orgs: int) -> None:
         con.close()
 
 
+@dataclass
+class Step:
+    seconds: float
+    cpu_seconds: float  # of this process (all its threads): steadier on a shared machine
+    stats: feeds.WriteStats
+
+
+def write_step(db: Path, output: Path, info: feeds.FeedInfo, previous: Path | None = None,
+               ) -> Step:
+    """What the feeds plugin does in a build: the catalogue, then the writing."""
+
+    def load(to_render: list[feeds.Feed]) -> None:
+        with publish.open_reader(db) as con:
+            feeds.read_entries(con, to_render)
+
+    started, cpu = time.perf_counter(), time.process_time()
+    with publish.open_reader(db) as con:
+        catalogue = feeds.read_catalogue(con)
+    stats = feeds.write_feeds(catalogue, output, info, previous, load=load)
+    return Step(time.perf_counter() - started, time.process_time() - cpu, stats)
+
+
+def _share(step: Step, full: Step) -> dict[str, Any]:
+    return {"seconds": round(step.seconds, 2),
+            "share_of_full": round(step.seconds / full.seconds, 3),
+            "cpu_seconds": round(step.cpu_seconds, 2),
+            "cpu_share_of_full": round(step.cpu_seconds / full.cpu_seconds, 3),
+            "rendered": step.stats.rendered, "linked": step.stats.reused,
+            "untouched": step.stats.untouched, "deleted": step.stats.deleted}
+
+
 def measure(awards: int, orgs: int, workdir: Path) -> dict[str, Any]:
+    from bench.site import change_titles  # bench.site imports this module
+
     db = workdir / "feeds.duckdb"
     build_db(db, awards, orgs)
     info = feeds.FeedInfo(site_url="https://sunlit.example.org")
-    started = time.perf_counter()
+    full = write_step(db, workdir / "full", info)
     with publish.open_reader(db) as con:
-        all_feeds = feeds.read_feeds(con)
-        rows = con.execute(f"SELECT count(*) FROM ({feeds.AWARDS_SQL})").fetchall()[0][0]
-    read_seconds = time.perf_counter() - started
-    entries = sum(len(feed.entries) for feed in all_feeds)
+        entries = sum(len(feed.entries) for feed in feeds.read_feeds(con))
+    results: dict[str, Any] = {
+        "awards": awards, "organisations": orgs, "feeds": full.stats.feeds, "entries": entries,
+        "full": {"seconds": round(full.seconds, 2), "cpu_seconds": round(full.cpu_seconds, 2),
+                 "feeds_per_second": round(full.stats.feeds / full.seconds),
+                 "entries_per_second": round(entries / full.seconds)},
+    }
+    # The standby tree an in-place rebuild updates: a copy of the full build's output.
+    shutil.copytree(workdir / "full", workdir / "standby")
+    results["unchanged_linked"] = _share(
+        write_step(db, workdir / "unchanged", info, previous=workdir / "full"), full)
+    results["unchanged_in_place"] = _share(write_step(db, workdir / "standby", info), full)
+    results["changed_tenders"] = change_titles(db, 0.01)
+    results["changed_linked"] = _share(
+        write_step(db, workdir / "changed", info, previous=workdir / "full"), full)
+    results["changed_in_place"] = _share(write_step(db, workdir / "standby", info), full)
 
-    started = time.perf_counter()
-    full = feeds.write_feeds(all_feeds, workdir / "first", info)
-    full_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    again = feeds.write_feeds(all_feeds, workdir / "second", info, previous=workdir / "first")
-    incremental_seconds = time.perf_counter() - started
-
-    award_entries = [e for f in all_feeds if f.kind == "awards" for e in f.entries]
     with publish.open_reader(db) as con:
         every = feeds.order_entries(
             (feeds.award_entry(row) for row in publish._rows(con, feeds.AWARDS_SQL)),
-            limit=rows,
+            limit=awards,
         )
-    single = feeds.Feed("awards", "", "all", "", every)
     started = time.perf_counter()
-    feeds.render(single, info)
-    single_seconds = time.perf_counter() - started
-    assert len(award_entries) == min(rows, feeds.FEED_SIZE)
-    return {
-        "awards": rows, "organisations": orgs, "feeds": full.feeds, "entries": entries,
-        "read_seconds": round(read_seconds, 2),
-        "write_seconds": round(full_seconds, 2),
-        "feeds_per_second": round(full.feeds / full_seconds),
-        "entries_per_second": round(entries / full_seconds),
-        "incremental_seconds": round(incremental_seconds, 2),
-        "incremental_reused": again.reused,
-        "single_feed_entries": len(every),
-        "single_feed_seconds": round(single_seconds, 2),
-        "single_feed_entries_per_second": round(len(every) / single_seconds),
-    }
+    feeds.render(feeds.Feed("awards", "", "all", "", every), info)
+    seconds = time.perf_counter() - started
+    results["single_feed"] = {"entries": len(every), "seconds": round(seconds, 2),
+                              "entries_per_second": round(len(every) / seconds)}
+    return results
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.feeds", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--awards", type=int, default=100_000)
-    parser.add_argument("--orgs", type=int, default=10_000)
+    parser.add_argument("--awards", type=int, nargs="+", default=[20_000, 100_000])
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="sunlit-bench-") as temp:
-        r = measure(args.awards, args.orgs, Path(temp))
-    print(f"feeds: {r['feeds']} feeds ({r['entries']} entries) from {r['awards']} awards, "
-          f"{r['organisations']} organisations")
-    print(f"  read (one query per family):  {r['read_seconds']} s")
-    print(f"  write every feed, Atom + RSS: {r['write_seconds']} s = {r['feeds_per_second']} "
-          f"feeds/s, {r['entries_per_second']} entries/s")
-    print(f"  incremental, nothing changed: {r['incremental_seconds']} s "
-          f"({r['incremental_reused']} feeds linked from the previous build)")
-    print(f"  baseline, one feed of all {r['single_feed_entries']} awards: "
-          f"{r['single_feed_seconds']} s = {r['single_feed_entries_per_second']} entries/s")
+    runs = []
+    for awards in args.awards:
+        with tempfile.TemporaryDirectory(prefix="sunlit-bench-") as temp:
+            r = measure(awards, max(100, awards // 10), Path(temp))
+        runs.append(r)
+        print(f"feeds: {r['feeds']} feeds ({r['entries']} entries) from {r['awards']} awards, "
+              f"{r['organisations']} organisations")
+        print(f"  full build, every feed rendered: {r['full']['seconds']} s "
+              f"(CPU {r['full']['cpu_seconds']} s) = "
+              f"{r['full']['feeds_per_second']} feeds/s, {r['full']['entries_per_second']} "
+              "entries/s")
+        changed = f"{r['changed_tenders']} tenders changed"
+        for name, label in (("unchanged_linked", "unchanged, fresh output"),
+                            ("unchanged_in_place", "unchanged, in place"),
+                            ("changed_linked", f"{changed}, fresh output"),
+                            ("changed_in_place", f"{changed}, in place")):
+            row = r[name]
+            print(f"  {label}: {row['seconds']} s = {row['share_of_full']:.1%} of full, CPU "
+                  f"{row['cpu_seconds']} s = {row['cpu_share_of_full']:.1%} "
+                  f"({row['rendered']} rendered, {row['linked']} linked, {row['untouched']} "
+                  "untouched)")
+        print(f"  baseline, one feed of all {r['single_feed']['entries']} awards: "
+              f"{r['single_feed']['seconds']} s = {r['single_feed']['entries_per_second']} "
+              "entries/s")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(runs, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

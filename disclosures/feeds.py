@@ -12,9 +12,12 @@ ids, so rebuilding an unchanged database gives byte-identical files and a feed r
 an entry twice. Scraped text is hostile: characters XML does not allow are removed, personal
 identifiers are masked as on the site, and the little HTML in an entry is sanitised with nh3.
 
-Rows are read with one query per family of feeds (awards serve six kinds) and grouped in Python.
-Each feed's content hash is computed from its entries before rendering; a feed whose hash equals
-the one recorded in the previous build is hard-linked from it instead of being rendered again.
+Which feeds exist, their titles and a digest of what each is made from are computed in DuckDB,
+one query per family of feeds (awards serve six kinds), without making a single entry
+(`read_catalogue`). A feed's content hash is made from that digest; the output's own manifest
+and the previous build's say which feeds are already there or can be hard-linked, and only the
+rest have their entries read (`read_entries`) and are rendered (`write_feeds`). An entry is
+rendered once for all the feeds it is in (`Renderer`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import os
 import pickle
 import re
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -37,11 +40,13 @@ from xml.etree import ElementTree
 
 import duckdb
 import nh3
+from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from disclosures import incremental
 from disclosures.privacy import mask_personal
-from disclosures.publish import LIST_KIND_NAMES, path_segment, url_path
+from disclosures.publish import LIST_KIND_NAMES, hold_flag_hits, path_segment, url_path
 
 ATOM_PATH = "feeds/awards.atom"
 RSS_PATH = "feeds/awards.rss"
@@ -49,7 +54,7 @@ FEED_SIZE = 100
 # Records the hashes of the feeds a build wrote, for the next build to compare with.
 MANIFEST_PATH = "feeds/manifest.json"
 # Bump when the rendering changes, so an incremental build rewrites every feed.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # The tag: authority is fixed, not taken from the site URL: moving the site must not give every
 # entry a new id. The date is when Sunlit took the name.
 TAG_AUTHORITY = "sunlit-disclosures.github.io,2025"
@@ -158,6 +163,9 @@ class Feed:
     title: str
     page: str  # site-relative path of the page the feed follows
     entries: list[Entry] = field(default_factory=list)
+    # What the entries are made from, digested in the database (`read_catalogue`); "" for a
+    # feed made by hand, whose hash is taken from its entries.
+    source: str = ""
 
     @property
     def link(self) -> FeedLink:
@@ -166,13 +174,14 @@ class Feed:
     def content_hash(self, info: FeedInfo) -> str:
         """sha256 of everything the rendered files are made from (not of the files), pickled.
 
-        Equal pickles unpickle to equal values, so an equal hash means equal inputs; pickling
-        costs a fraction of a JSON spelling of every entry.
+        The entries count through `source` when the feed has one, else themselves. Equal
+        pickles unpickle to equal values, so an equal hash means equal inputs.
         """
+        entries: object = self.source or [
+            (e.id, e.title, e.path, e.updated.isoformat(), e.fields) for e in self.entries]
         data = pickle.dumps((
-            FORMAT_VERSION, info.site_url, info.subtitle, self.kind, self.key, self.title,
-            self.page,
-            [(e.id, e.title, e.path, e.updated.isoformat(), e.fields) for e in self.entries],
+            FORMAT_VERSION, info.title, info.site_url, info.subtitle, self.kind, self.key,
+            self.title, self.page, entries,
         ), protocol=5)
         return hashlib.sha256(data).hexdigest()
 
@@ -202,8 +211,8 @@ def _entry_html(entry: Entry, link: str) -> str:
                      attributes={"a": {"href"}})
 
 
-def render(feed: Feed, info: FeedInfo) -> tuple[bytes, bytes]:
-    """The feed as Atom and as RSS 2.0."""
+def _generator(feed: Feed, info: FeedInfo) -> FeedGenerator:
+    """A feedgen feed with `feed`'s own fields (no entries), dated from its newest entry."""
     generator = FeedGenerator()
     generator.id(tag_uri("feed", f"{feed.kind}:{feed.key}" if feed.key else feed.kind))
     generator.title(feed.title)
@@ -211,29 +220,156 @@ def render(feed: Feed, info: FeedInfo) -> tuple[bytes, bytes]:
     generator.description(info.subtitle)
     generator.language("zh-CN")
     generator.generator("Sunlit")
-    path = feed_path(feed.kind, feed.key)
     generator.link(href=_absolute(info.site_url, feed.page), rel="alternate")
-    generator.link(href=_absolute(info.site_url, f"{path}.atom"), rel="self")
-    newest = EPOCH
-    for entry in feed.entries:
-        newest = max(newest, entry.updated)
-        link = _absolute(info.site_url, entry.path)
-        item = generator.add_entry(order="append")
-        item.id(entry.id)
-        item.guid(entry.id, permalink=False)
-        item.title(entry.title)
-        item.link(href=link)
-        item.updated(entry.updated)
-        item.published(entry.updated)
-        item.pubDate(entry.updated)
-        item.content(_entry_html(entry, link), type="html")
+    generator.link(href=_absolute(info.site_url, f"{feed_path(feed.kind, feed.key)}.atom"),
+                   rel="self")
+    # The first of equal times, EPOCH first, as a feed's date has always been taken.
+    newest = max([EPOCH, *(entry.updated for entry in feed.entries)])
     generator.updated(newest)
     generator.lastBuildDate(newest)
-    atom = generator.atom_str(pretty=True)
-    # The RSS channel's self link is its own file.
-    generator.link(href=_absolute(info.site_url, f"{path}.rss"), rel="self", replace=True)
+    return generator
+
+
+def _to_rss(generator: FeedGenerator, feed: Feed, info: FeedInfo) -> None:
+    """Make the generator's links the RSS channel's: its self link is its own file."""
+    generator.link(href=_absolute(info.site_url, f"{feed_path(feed.kind, feed.key)}.rss"),
+                   rel="self", replace=True)
     generator.link(href=_absolute(info.site_url, feed.page), rel="alternate")
+
+
+def _fill(item: FeedEntry, entry: Entry, info: FeedInfo) -> None:
+    link = _absolute(info.site_url, entry.path)
+    item.id(entry.id)
+    item.guid(entry.id, permalink=False)
+    item.title(entry.title)
+    item.link(href=link)
+    item.updated(entry.updated)
+    item.published(entry.updated)
+    item.pubDate(entry.updated)
+    item.content(_entry_html(entry, link), type="html")
+
+
+def render_with_feedgen(feed: Feed, info: FeedInfo) -> tuple[bytes, bytes]:
+    """The feed as Atom and as RSS 2.0, every entry rendered by feedgen within the feed.
+
+    What `Renderer` must give byte for byte; used when its splicing does not apply.
+    """
+    generator = _generator(feed, info)
+    for entry in feed.entries:
+        _fill(generator.add_entry(order="append"), entry, info)
+    atom = generator.atom_str(pretty=True)
+    _to_rss(generator, feed, info)
     return atom, generator.rss_str(pretty=True)
+
+
+_ATOM_END = b"</feed>\n"
+_RSS_END = b"  </channel>\n</rss>\n"
+_RSS_NAMESPACES = {"atom": "http://www.w3.org/2005/Atom",
+                   "content": "http://purl.org/rss/1.0/modules/content/"}
+
+
+def _escape_text(text: str) -> str:
+    """`text` as lxml (libxml2) writes it in an element; non-ASCII is written as is."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\r", "&#13;"))
+
+
+def _escape_attribute(text: str) -> str:
+    """`text` as lxml (libxml2) writes it in a double-quoted attribute value."""
+    return (_escape_text(text).replace('"', "&quot;").replace("\t", "&#9;")
+            .replace("\n", "&#10;"))
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _rfc2822(moment: datetime) -> str:
+    """feedgen's `formatRFC2822` (strftime in the C locale), without switching the locale."""
+    return moment.strftime(f"{_DAYS[moment.weekday()]}, %d {_MONTHS[moment.month - 1]} %Y "
+                           "%H:%M:%S %z")
+
+
+class Renderer:
+    """Renders feeds as `render_with_feedgen` does, making each entry's XML once.
+
+    An award is an entry of up to six feeds. feedgen builds an lxml tree of the whole feed and
+    lxml pretty-prints it; an entry's bytes depend only on the entry and its depth. So a feed is
+    its head (feedgen's rendering of the feed without entries) and end tag with its entries'
+    bytes spliced between, each entry written once by `_entry_xml`, which spells the elements
+    feedgen makes of an entry as lxml writes them (tests compare the two on hostile text).
+    """
+
+    def __init__(self, info: FeedInfo) -> None:
+        self.info = info
+        self._entries: dict[Entry, tuple[bytes, bytes]] = {}
+
+    def render(self, feed: Feed) -> tuple[bytes, bytes]:
+        generator = _generator(feed, self.info)
+        atom_head = generator.atom_str(pretty=True)
+        _to_rss(generator, feed, self.info)
+        rss_head = generator.rss_str(pretty=True)
+        if not (atom_head.endswith(_ATOM_END) and rss_head.endswith(_RSS_END)):
+            return render_with_feedgen(feed, self.info)
+        entries = [self._entry(entry) for entry in feed.entries]
+        atom = b"".join([atom_head[:-len(_ATOM_END)], *(a for a, _ in entries), _ATOM_END])
+        rss = b"".join([rss_head[:-len(_RSS_END)], *(r for _, r in entries), _RSS_END])
+        return atom, rss
+
+    def _entry(self, entry: Entry) -> tuple[bytes, bytes]:
+        """The entry's Atom `<entry>` and RSS `<item>` as they read inside a feed."""
+        made = self._entries.get(entry)
+        if made is None:
+            made = self._entries[entry] = (_entry_xml(entry, self.info)
+                                           or _feedgen_entry_xml(entry, self.info))
+        return made
+
+
+def _entry_xml(entry: Entry, info: FeedInfo) -> tuple[bytes, bytes] | None:
+    """An entry's `<entry>` and `<item>`, indented as in a feed; None when a text holds a
+    character XML does not allow (feedgen's route then raises, as it always did)."""
+    link = _absolute(info.site_url, entry.path)
+    content = _entry_html(entry, link)
+    if any(_NOT_XML.search(text) for text in (entry.id, entry.title, link, content)):
+        return None
+    entry_id, title = _escape_text(entry.id), _escape_text(entry.title)
+    content = _escape_text(content)
+    updated = entry.updated.isoformat()
+    atom = (
+        f"  <entry>\n    <id>{entry_id}</id>\n    <title>{title}</title>\n"
+        f"    <updated>{updated}</updated>\n"
+        f'    <content type="html">{content}</content>\n'
+        f'    <link href="{_escape_attribute(link)}"/>\n'
+        f"    <published>{updated}</published>\n  </entry>\n"
+    )
+    rss = (
+        f"    <item>\n      <title>{title}</title>\n"
+        f"      <link>{_escape_text(link)}</link>\n"
+        f"      <description>{content}</description>\n"
+        f'      <guid isPermaLink="false">{entry_id}</guid>\n'
+        f"      <pubDate>{_rfc2822(entry.updated)}</pubDate>\n    </item>\n"
+    )
+    return atom.encode(), rss.encode()
+
+
+def _feedgen_entry_xml(entry: Entry, info: FeedInfo) -> tuple[bytes, bytes]:
+    """An entry's `<entry>` and `<item>` made by feedgen, alone under an empty root of the same
+    kind (the Atom namespace a plain attribute, the RSS root declaring its prefixes)."""
+    item = FeedEntry()
+    _fill(item, entry, info)
+    feed = etree.Element("feed", xmlns="http://www.w3.org/2005/Atom")
+    feed.append(item.atom_entry())
+    rss = etree.Element("rss", version="2.0", nsmap=_RSS_NAMESPACES)
+    etree.SubElement(rss, "channel").append(item.rss_entry())
+    atom = etree.tostring(feed, pretty_print=True, encoding="UTF-8", xml_declaration=False)
+    items = etree.tostring(rss, pretty_print=True, encoding="UTF-8", xml_declaration=False)
+    return (atom[atom.index(b">\n") + 2:-len(_ATOM_END)],
+            items[items.index(b"<channel>\n") + len(b"<channel>\n"):-len(_RSS_END)])
+
+
+def render(feed: Feed, info: FeedInfo) -> tuple[bytes, bytes]:
+    """The feed as Atom and as RSS 2.0."""
+    return Renderer(info).render(feed)
 
 
 # --- entries from rows ------------------------------------------------------------------------
@@ -281,12 +417,12 @@ def write_award_feeds(awards: Sequence[dict[str, Any]], output: Path, info: Feed
     atom, rss = render(feed, info)
     paths = [output / ATOM_PATH, output / RSS_PATH]
     paths[0].parent.mkdir(parents=True, exist_ok=True)
-    paths[0].write_bytes(atom)
-    paths[1].write_bytes(rss)
+    _replace_bytes(paths[0], atom)
+    _replace_bytes(paths[1], rss)
     return paths
 
 
-# --- reading: one query per family of feeds, grouped in Python ---------------------------------
+# --- reading: one query per family of feeds ----------------------------------------------------
 
 # When the current version of a record was fetched: its document's fetch time, else the start
 # of the run that stored it. Never "now": a rebuild must give the same dates.
@@ -394,50 +530,12 @@ STATUS_NAMES = {"accepted": "已受理", "in_progress": "办理中", "completed"
                 "rejected": "不予受理"}
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cursor = con.execute(sql)
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None,
+          ) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
-
-class _Feeds:
-    """Feeds being filled, keyed by (kind, key); the first row of a feed names it."""
-
-    def __init__(self) -> None:
-        self.feeds: dict[tuple[str, str], Feed] = {}
-
-    def add(self, kind: str, key: str | None, title: str, page: str, entry: Entry) -> None:
-        if key is None:
-            return
-        feed = self.feeds.get((kind, key))
-        if feed is None:
-            feed = self.feeds[(kind, key)] = Feed(kind, key, title, page)
-        feed.entries.append(entry)
-
-    def result(self) -> list[Feed]:
-        order = {kind: n for n, kind in enumerate(KIND_TITLES)}
-        feeds = sorted(self.feeds.values(), key=lambda f: (order[f.kind], f.key))
-        for feed in feeds:
-            feed.entries = order_entries(feed.entries)
-        return feeds
-
-
-def _add_awards(out: _Feeds, rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        entry = award_entry(row)
-        out.add("awards", "", "阳光公示 · 最新中标结果", "", entry)
-        for role, label in (("buyer", "采购人"), ("supplier", "中标人"), ("agency", "代理机构")):
-            key = row["supplier_id"] if role == "supplier" else row[f"{role}_id"]
-            if key:
-                name = safe_text(row[f"{role}_name"]) or key
-                out.add(role, key, f"阳光公示 · {label}：{name}",
-                        url_path("organisation", key), entry)
-        if row["region"]:
-            out.add("region", row["region"], f"阳光公示 · 地区：{safe_text(row['region'])}", "",
-                    entry)
-        if row["category"]:
-            name = CATEGORY_NAMES.get(row["category"], safe_text(row["category"]))
-            out.add("category", row["category"], f"阳光公示 · 品目：{name}", "", entry)
 
 
 def _flag_entry(row: dict[str, Any]) -> Entry:
@@ -466,82 +564,309 @@ def _flag_entry(row: dict[str, Any]) -> Entry:
     )
 
 
-def _add_flags(out: _Feeds, rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        out.add("flag", row["flag_code"],
-                f"阳光公示 · 风险提示 {row['flag_code']}：{safe_text(row['title_zh'])}", "",
-                _flag_entry(row))
+def _case_parts(row: dict[str, Any]) -> tuple[str, str, str, tuple[tuple[str, str], ...]]:
+    """An approval case's page, item name, status and fields, shared by its two entries."""
+    code = row["item_code"]
+    page = url_path("approval_item", code) if code else "approvals/"
+    item = safe_text(row["item_name"] or code or row["case_id"])
+    status = STATUS_NAMES.get(row["status"] or "", safe_text(row["status"]) or "—")
+    fields = (
+        ("办件编号", safe_text(row["case_id"])),
+        ("部门", safe_text(row["department_name"]) or "未公布"),
+        ("受理时间", row["accepted_at"].strftime("%Y-%m-%d") if row["accepted_at"] else "—"),
+        ("办结时间", row["completed_at"].strftime("%Y-%m-%d") if row["completed_at"] else "—"),
+    )
+    return page, item, status, fields
 
 
-def _add_cases(out: _Feeds, rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        code = row["item_code"]
-        page = url_path("approval_item", code) if code else "approvals/"
-        item = safe_text(row["item_name"] or code or row["case_id"])
-        status = STATUS_NAMES.get(row["status"] or "", safe_text(row["status"]) or "—")
-        department = safe_text(row["department_name"])
-        fields = (
-            ("办件编号", safe_text(row["case_id"])),
-            ("部门", department or "未公布"),
-            ("受理时间", row["accepted_at"].strftime("%Y-%m-%d") if row["accepted_at"] else "—"),
-            ("办结时间", row["completed_at"].strftime("%Y-%m-%d") if row["completed_at"] else "—"),
-        )
-        entry = Entry(tag_uri("approval-case", row["case_id"]), f"{item}（{status}）", page,
-                      row["fetched_at"], fields)
-        if row["department_key"]:
-            out.add("department", row["department_key"], f"阳光公示 · 部门办件：{department}", "",
-                    entry)
-        if row["overdue_flags"]:
-            overdue = Entry(
-                tag_uri("overdue", row["case_id"]), f"超期：{item}（{status}）", page,
-                row["fetched_at"],
-                (*fields,
-                 ("期限", f"{safe_text(row['deadline']) or '—'}"),
-                 ("已用时间", f"{safe_text(row['days_used'])} {safe_text(row['unit'])}"),
-                 ("风险提示", safe_text(row["overdue_flags"]))),
-            )
-            out.add("overdue", "", "阳光公示 · 超期办件", "approvals/", overdue)
-            if code:
-                out.add("overdue", code, f"阳光公示 · 超期办件：{item}", page, overdue)
+def _case_entry(row: dict[str, Any]) -> Entry:
+    page, item, status, fields = _case_parts(row)
+    return Entry(tag_uri("approval-case", row["case_id"]), f"{item}（{status}）", page,
+                 row["fetched_at"], fields)
 
 
-def _add_list_changes(out: _Feeds, rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        kind = row["list_kind"]
-        kind_name = LIST_KIND_NAMES.get(kind, safe_text(kind))
-        change = CHANGE_NAMES.get(row["change"], safe_text(row["change"]))
-        fields: tuple[tuple[str, str], ...] = (
-            ("事项编码", safe_text(row["item_code"])),
-            ("部门", safe_text(row["department_name"]) or "未公布"),
-            ("版本", str(row["version"])),
-        )
-        if row["changed_fields"]:
-            fields += (("变更字段", "、".join(safe_text(f) for f in row["changed_fields"])),)
-        entry = Entry(
-            tag_uri("list-change", f"{row['item_id']}:{row['version']}:{row['change']}"),
-            f"{kind_name}{change}：{safe_text(row['name'])}",
-            url_path("list_item", row["item_id"]),
-            row["fetched_at"],
-            fields,
-        )
-        out.add("list", kind, f"阳光公示 · {kind_name}变更", f"lists/{path_segment(kind)}/",
-                entry)
-        if row["department_key"]:
-            out.add("department-list", row["department_key"],
-                    f"阳光公示 · 清单变更：{safe_text(row['department_name'])}", "", entry)
+def _overdue_entry(row: dict[str, Any]) -> Entry:
+    page, item, status, fields = _case_parts(row)
+    return Entry(
+        tag_uri("overdue", row["case_id"]), f"超期：{item}（{status}）", page, row["fetched_at"],
+        (*fields,
+         ("期限", f"{safe_text(row['deadline']) or '—'}"),
+         ("已用时间", f"{safe_text(row['days_used'])} {safe_text(row['unit'])}"),
+         ("风险提示", safe_text(row["overdue_flags"]))),
+    )
+
+
+def _list_change_entry(row: dict[str, Any]) -> Entry:
+    kind_name = LIST_KIND_NAMES.get(row["list_kind"], safe_text(row["list_kind"]))
+    change = CHANGE_NAMES.get(row["change"], safe_text(row["change"]))
+    fields: tuple[tuple[str, str], ...] = (
+        ("事项编码", safe_text(row["item_code"])),
+        ("部门", safe_text(row["department_name"]) or "未公布"),
+        ("版本", str(row["version"])),
+    )
+    if row["changed_fields"]:
+        fields += (("变更字段", "、".join(safe_text(f) for f in row["changed_fields"])),)
+    return Entry(
+        tag_uri("list-change", f"{row['item_id']}:{row['version']}:{row['change']}"),
+        f"{kind_name}{change}：{safe_text(row['name'])}",
+        url_path("list_item", row["item_id"]),
+        row["fetched_at"],
+        fields,
+    )
+
+
+# --- feeds: which exist, what they are called, and what they are made from --------------------
+
+ROLE_LABELS = {"buyer": "采购人", "supplier": "中标人", "agency": "代理机构"}
+
+
+def feed_title(kind: str, key: str, name: str | None) -> str:
+    """A feed's title; `name` is the text it is named by (from its first row), if any."""
+    if kind in ROLE_LABELS:
+        return f"阳光公示 · {ROLE_LABELS[kind]}：{safe_text(name) or key}"
+    if kind == "region":
+        return f"阳光公示 · 地区：{safe_text(key)}"
+    if kind == "category":
+        return f"阳光公示 · 品目：{CATEGORY_NAMES.get(key, safe_text(key))}"
+    if kind == "flag":
+        return f"阳光公示 · 风险提示 {key}：{safe_text(name)}"
+    if kind == "department":
+        return f"阳光公示 · 部门办件：{safe_text(name)}"
+    if kind == "overdue":
+        return f"阳光公示 · 超期办件：{safe_text(name)}" if key else "阳光公示 · 超期办件"
+    if kind == "list":
+        return f"阳光公示 · {LIST_KIND_NAMES.get(key, safe_text(key))}变更"
+    if kind == "department-list":
+        return f"阳光公示 · 清单变更：{safe_text(name)}"
+    return "阳光公示 · 最新中标结果"  # awards
+
+
+def feed_page(kind: str, key: str) -> str:
+    """Site-relative path of the page a feed follows ("" when there is none)."""
+    if kind in ROLE_LABELS:
+        return url_path("organisation", key)
+    if kind == "overdue":
+        return url_path("approval_item", key) if key else "approvals/"
+    if kind == "list":
+        return f"lists/{path_segment(key)}/"
+    return ""
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How the rows of a family become entries of the feeds of one kind."""
+
+    kind: str
+    key: str  # SQL: the key of the feed a row belongs to
+    where: str  # SQL: whether a row belongs to a feed of this kind
+    name: str  # SQL: the text a feed is named by (its first row's), or NULL
+    content: tuple[str, ...]  # the columns `entry` reads: an entry's part of the feed's digest
+    entry: Callable[[dict[str, Any]], Entry]
+
+
+@dataclass(frozen=True)
+class _Family:
+    """Feeds made from the rows of one query (awards serve six kinds of feeds)."""
+
+    rows: str  # SQL
+    order: str  # the order rows were read in: a feed's first row names it
+    record: str  # SQL: the record part of an entry's tag: URI, which breaks ties in a feed
+    kinds: tuple[_Kind, ...]
+
+
+_AWARD = ("award_id", "tender_id", "supplier_name", "tender_title", "amount", "currency",
+          "amount_text", "buyer_name", "fetched_at")
+_CASE = ("case_id", "item_code", "item_name", "status", "accepted_at", "completed_at",
+         "department_name", "fetched_at")
+_FLAG = ("flag_code", "record_kind", "record_id", "tender_id", "evidence", "title_zh",
+         "title_en", "label", "item_code", "tender_title", "fetched_at")
+_LIST_CHANGE = ("item_id", "change", "version", "changed_fields", "list_kind", "item_code",
+                "name", "department_name", "fetched_at")
+
+FAMILIES = (
+    _Family(AWARDS_SQL, "award_id", "award_id", (
+        _Kind("awards", "''", "true", "NULL", _AWARD, award_entry),
+        _Kind("buyer", "buyer_id", "buyer_id <> ''", "buyer_name", _AWARD, award_entry),
+        _Kind("supplier", "supplier_id", "supplier_id <> ''", "supplier_name", _AWARD,
+              award_entry),
+        _Kind("agency", "agency_id", "agency_id <> ''", "agency_name", _AWARD, award_entry),
+        _Kind("region", "region", "region <> ''", "NULL", _AWARD, award_entry),
+        _Kind("category", "category", "category <> ''", "NULL", _AWARD, award_entry),
+    )),
+    _Family(FLAGS_SQL, "flag_code, record_kind, record_id", "flag_code || ':' || record_id", (
+        _Kind("flag", "flag_code", "flag_code IS NOT NULL", "title_zh", _FLAG, _flag_entry),
+    )),
+    _Family(CASES_SQL, "case_id", "case_id", (
+        _Kind("department", "department_key", "department_key <> ''", "department_name", _CASE,
+              _case_entry),
+        _Kind("overdue", "''", "overdue_flags <> ''", "NULL",
+              (*_CASE, "overdue_flags", "deadline", "days_used", "unit"), _overdue_entry),
+        _Kind("overdue", "item_code", "overdue_flags <> '' AND item_code <> ''",
+              "coalesce(nullif(item_name, ''), item_code)",
+              (*_CASE, "overdue_flags", "deadline", "days_used", "unit"), _overdue_entry),
+    )),
+    _Family(LIST_CHANGES_SQL, "item_id, version, change",
+            "item_id || ':' || CAST(version AS VARCHAR) || ':' || change", (
+        _Kind("list", "list_kind", "list_kind IS NOT NULL", "NULL", _LIST_CHANGE,
+              _list_change_entry),
+        _Kind("department-list", "department_key", "department_key <> ''", "department_name",
+              _LIST_CHANGE, _list_change_entry),
+    )),
+)
+
+# tag_uri's percent-encoding in SQL: url_encode keeps RFC 3986's unreserved characters only;
+# the rest of quote()'s safe set is decoded back. Every "%" it writes starts an escape, so no
+# replacement can match across two.
+_TAG_SAFE = ":@!$&()*+,;=-._~"
+
+
+def quote_sql(expression: str) -> str:
+    """SQL spelling `expression` as `urllib.parse.quote(…, safe=_TAG_SAFE)` does."""
+    sql = f"url_encode({expression})"
+    for char in _TAG_SAFE:
+        if char not in "-._~":
+            sql = f"replace({sql}, '%{ord(char):02X}', '{char}')"
+    return sql
+
+
+def _digest_sql(content: tuple[str, ...]) -> str:
+    """SQL: md5 of the `content` columns of a row, spelled as JSON (NULL is not "")."""
+    return f"md5(CAST(to_json(struct_pack({', '.join(content)})) AS VARCHAR))"
+
+
+def _ranked_sql(family: _Family, wanted: bool = False) -> str:
+    """CTEs ending in `ranked_`: every (feed, row) pair of a family, ranked in its feed as
+    `order_entries` ranks entries (newest first, then by tag: URI).
+
+    `rows_` holds the family's rows with row_ (the order they are read in: a feed's first row
+    names it), record_ (the quoted record part of the tag: URI) and, per set of content columns
+    n, tie_n_ (a hash of them, so that two entries with equal dates and ids rank alike in every
+    query) and, for the catalogue, digest_n_. `ranked_` has rank_, kind_, key_, name_, maker_
+    (n), tie_, row_, record_, fetched_at (and digest_ for the catalogue). With `wanted`, only the
+    feeds named by the two list parameters (kinds, keys): a feed's ranking is its own, so
+    filtering first changes nothing but the cost.
+    """
+    contents = list(dict.fromkeys(kind.content for kind in family.kinds))
+    members = []
+    for kind in family.kinds:
+        key, n = f"CAST({kind.key} AS VARCHAR)", contents.index(kind.content)
+        only = (f" AND {key} IN (SELECT key_ FROM wanted_ WHERE kind_ = '{kind.kind}')"
+                if wanted else "")
+        digest = "" if wanted else f"digest_{n}_ AS digest_, "
+        members.append(
+            f"SELECT '{kind.kind}' AS kind_, {key} AS key_, CAST({kind.name} AS VARCHAR) AS name_, "
+            f"{n} AS maker_, {digest}tie_{n}_ AS tie_, row_, record_, fetched_at "
+            f"FROM rows_ WHERE {kind.where}{only}")
+    union = "\nUNION ALL\n".join(members)
+    columns = "".join(f"hash(struct_pack({', '.join(content)})) AS tie_{n}_, "
+                      for n, content in enumerate(contents))
+    if wanted:
+        ctes = "wanted_ AS (SELECT unnest(?::VARCHAR[]) AS kind_, unnest(?::VARCHAR[]) AS key_), "
+    else:
+        ctes = ""
+        columns += "".join(f"{_digest_sql(content)} AS digest_{n}_, "
+                           for n, content in enumerate(contents))
+    return f"""
+WITH {ctes}rows_ AS MATERIALIZED (
+    SELECT row_number() OVER (ORDER BY {family.order}) AS row_,
+           {quote_sql(family.record)} AS record_, {columns}*
+    FROM ({family.rows})
+), members_ AS ({union}),
+ranked_ AS (
+    SELECT row_number() OVER (PARTITION BY kind_, key_
+                              ORDER BY fetched_at DESC, record_, tie_) AS rank_, *
+    FROM members_
+)"""
+
+
+def _catalogue_sql(family: _Family) -> str:
+    return f"""{_ranked_sql(family)}
+SELECT kind_, key_, arg_min_null(name_, row_) AS name_,
+       md5(string_agg(digest_, ',' ORDER BY rank_) FILTER (WHERE rank_ <= {FEED_SIZE}))
+           AS digest_
+FROM ranked_
+GROUP BY kind_, key_
+"""
+
+
+def _entries_sql(family: _Family) -> str:
+    """The rows of the wanted feeds' newest entries, each once, with the places it takes."""
+    columns = dict.fromkeys(column for kind in family.kinds for column in kind.content)
+    return f"""{_ranked_sql(family, wanted=True)}
+SELECT {", ".join(f"any_value(r.{column}) AS {column}" for column in columns)},
+       any_value(m.kind_) AS kind_,
+       list(struct_pack(kind_ := m.kind_, key_ := m.key_, rank_ := m.rank_)) AS places_
+FROM ranked_ m JOIN rows_ r ON r.row_ = m.row_
+WHERE m.rank_ <= {FEED_SIZE}
+GROUP BY m.row_, m.maker_
+"""
+
+
+def _sorted(feeds: Iterable[Feed]) -> list[Feed]:
+    order = {kind: n for n, kind in enumerate(KIND_TITLES)}
+    return sorted(feeds, key=lambda f: (order[f.kind], f.key))
+
+
+def _hold_flag_hits(con: duckdb.DuckDBPyConnection) -> None:
+    """Evaluate the red flags once for the queries of this connection that read them."""
+    held = con.execute("SELECT count(*) FROM duckdb_tables() "
+                       "WHERE temporary AND table_name = 'flag_hits'").fetchall()[0][0]
+    if not held:
+        hold_flag_hits(con)
+
+
+def read_catalogue(con: duckdb.DuckDBPyConnection) -> list[Feed]:
+    """Every feed of the site with its title, page and `source` digest, but no entries.
+
+    A feed's `source` is an md5 over its newest FEED_SIZE entries' content columns, in order:
+    it changes when, and only when, an entry of the feed would. Four queries in all, whatever
+    the number of feeds. `con` is a `publish.open_reader` connection (dates in Asia/Shanghai).
+    """
+    _hold_flag_hits(con)
+    feeds = []
+    for family in FAMILIES:
+        for kind, key, name, digest in con.execute(_catalogue_sql(family)).fetchall():
+            feeds.append(Feed(kind, key, feed_title(kind, key, name), feed_page(kind, key),
+                              source=digest))
+    return _sorted(feeds)
+
+
+def read_entries(con: duckdb.DuckDBPyConnection, feeds: Sequence[Feed]) -> None:
+    """Give each of `feeds` (from `read_catalogue`) its newest FEED_SIZE entries, in order.
+
+    One query per family that has feeds among them; an entry shared by several feeds (an award
+    is in up to six) is read and made once, and shared.
+    """
+    by_key = {(feed.kind, feed.key): feed for feed in feeds}
+    if any(feed.kind in ("flag", "department", "overdue") for feed in feeds):
+        _hold_flag_hits(con)
+    for feed in feeds:
+        feed.entries = []
+    for family in FAMILIES:
+        kinds = {kind.kind: kind for kind in family.kinds}
+        wanted = [key for key in by_key if key[0] in kinds]
+        if not wanted:
+            continue
+        placed: dict[tuple[str, str], list[tuple[int, Entry]]] = {key: [] for key in wanted}
+        # One row per distinct entry (equal content, equal digest): made once, placed in each
+        # feed it is in, at its rank there.
+        for row in _rows(con, _entries_sql(family),
+                         [[k for k, _ in wanted], [k for _, k in wanted]]):
+            entry = kinds[row["kind_"]].entry(row)
+            for place in row["places_"]:
+                placed[(place["kind_"], place["key_"])].append((place["rank_"], entry))
+        for key, ranked in placed.items():
+            by_key[key].entries = [entry for _, entry in sorted(ranked, key=lambda p: p[0])]
 
 
 def read_feeds(con: duckdb.DuckDBPyConnection) -> list[Feed]:
-    """Every feed of the site, each with its newest FEED_SIZE entries (four queries in all).
+    """Every feed of the site, each with its newest FEED_SIZE entries (eight queries in all).
 
     `con` is a `publish.open_reader` connection (dates in Asia/Shanghai).
     """
-    out = _Feeds()
-    _add_awards(out, _rows(con, AWARDS_SQL))
-    _add_flags(out, _rows(con, FLAGS_SQL))
-    _add_cases(out, _rows(con, CASES_SQL))
-    _add_list_changes(out, _rows(con, LIST_CHANGES_SQL))
-    return out.result()
+    feeds = read_catalogue(con)
+    read_entries(con, feeds)
+    return feeds
 
 
 # --- which feeds a page links -------------------------------------------------------------------
@@ -583,8 +908,10 @@ def feeds_for(
 @dataclass(frozen=True)
 class WriteStats:
     feeds: int
-    rendered: int  # feeds rendered with feedgen and written
+    rendered: int  # feeds rendered and written
     reused: int  # feeds unchanged since the previous build, linked from it
+    untouched: int = 0  # feeds the output already held as they are, left alone
+    deleted: int = 0  # feeds the output held that no longer exist, their files removed
 
 
 def previous_build(output_path: Path) -> Path | None:
@@ -603,63 +930,181 @@ def previous_build(output_path: Path) -> Path | None:
     return previous if previous.is_dir() and previous != output_path.resolve() else None
 
 
-def _reuse(previous: Path, output: Path, name: str) -> bool:
-    """Link (or copy) `name` from the previous build; False when it is not there."""
-    source, target = previous / name, output / name
-    try:
-        os.link(source, target)
-    except FileExistsError:
-        target.unlink()
-        return _reuse(previous, output, name)
-    except OSError:
-        try:
-            shutil.copyfile(source, target)
-        except OSError:
-            return False
-    return True
+def recorded_feeds(build: Path | None) -> dict[str, str]:
+    """The feeds `build`'s manifest records: path without extension -> content hash.
+
+    {} when it has none (never written, or a write that did not finish).
+    """
+    manifest = incremental.read_manifest(build, MANIFEST_PATH, version=None)
+    recorded = manifest.get("feeds", {}) if "format" in manifest else manifest  # format 1: flat
+    return {base: digest for base, digest in recorded.items()
+            if isinstance(base, str) and isinstance(digest, str)}
+
+
+def _temporary(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
 
 
 def _replace_bytes(target: Path, data: bytes) -> None:
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    """Write `data` to `target` through a temporary file renamed over it: an existing file may
+    be a hard link shared with another build, and is never changed in place."""
+    temporary = _temporary(target)
     temporary.write_bytes(data)
     os.replace(temporary, target)
 
 
-def write_feeds(
-    feeds: Sequence[Feed], output: Path, info: FeedInfo, previous: Path | None = None
-) -> WriteStats:
-    """Write every feed's Atom and RSS file under `output`, and the manifest of their hashes.
+def _link(source: Path, target: Path) -> bool:
+    """Hard-link (or copy) `source` over `target`; False when `source` is not there."""
+    temporary = _temporary(target)
+    temporary.unlink(missing_ok=True)
+    try:
+        os.link(source, temporary)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        try:
+            shutil.copyfile(source, temporary)
+        except OSError:
+            temporary.unlink(missing_ok=True)
+            return False
+    os.replace(temporary, target)
+    return True
 
-    A feed whose content hash equals the one `previous` (an earlier build's output) recorded is
-    hard-linked from it (copied across file systems) instead of rendered.
+
+class _Listing:
+    """The names in the output's feed folders, listed once per folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(root)
+        self.folders: dict[str, set[str]] = {}
+
+    def holds(self, base: str) -> bool:
+        folder, _, name = base.rpartition("/")
+        names = self.folders.get(folder)
+        if names is None:
+            try:
+                names = set(os.listdir(os.path.join(self.root, folder)))
+            except OSError:
+                names = set()
+            self.folders[folder] = names
+        return f"{name}.atom" in names and f"{name}.rss" in names
+
+
+def _stray_files(output: Path, keep: set[str]) -> list[Path]:
+    """Feed files (and temporaries) under `output/feeds` that no feed in `keep` owns.
+
+    Needed only when the output holds feeds but no manifest: a write that did not finish.
     """
-    old = incremental.read_manifest(previous, MANIFEST_PATH, version=None)
-    manifest: dict[str, str] = {}
-    made: set[Path] = set()
-    rendered = reused = 0
+    root = output / "feeds"
+    if not root.is_dir():
+        return []
+    stray = []
+    for path in root.rglob("*"):
+        if path.suffix == ".tmp" and path.name.startswith("."):
+            stray.append(path)
+        elif path.suffix in (".atom", ".rss"):
+            base = path.relative_to(output).with_suffix("").as_posix()
+            if base not in keep:
+                stray.append(path)
+    return stray
+
+
+@dataclass
+class _Plan:
+    """What a write must do to bring an output in line with a build's feeds."""
+
+    hashes: dict[str, str]  # every feed's path without extension -> content hash
+    untouched: int = 0  # feeds the output holds as they are
+    link: list[Feed] = field(default_factory=list)  # from the previous build
+    render: list[Feed] = field(default_factory=list)
+    stale: list[Path] = field(default_factory=list)  # files to delete
+    gone: set[str] = field(default_factory=set)  # feeds those files were
+    done: bool = False  # nothing to do, the manifest included
+
+
+def _plan(feeds: Sequence[Feed], output: Path, info: FeedInfo, previous: Path | None) -> _Plan:
+    own = recorded_feeds(output)
+    old = recorded_feeds(previous) if previous is not None else {}
+    plan = _Plan({feed_path(feed.kind, feed.key): feed.content_hash(info) for feed in feeds})
+    listing = _Listing(output)
     for feed in feeds:
         base = feed_path(feed.kind, feed.key)
-        digest = feed.content_hash(info)
-        manifest[base] = digest
-        folder = (output / base).parent
-        if folder not in made:
-            folder.mkdir(parents=True, exist_ok=True)
-            made.add(folder)
-        if (previous is not None and old.get(base) == digest
-                and _reuse(previous, output, f"{base}.atom")
-                and _reuse(previous, output, f"{base}.rss")):
+        digest = plan.hashes[base]
+        if own.get(base) == digest and listing.holds(base):
+            plan.untouched += 1
+        elif previous is not None and old.get(base) == digest:
+            plan.link.append(feed)
+        else:
+            plan.render.append(feed)
+    if own:
+        plan.gone = {base for base in own if base not in plan.hashes}
+        plan.stale = [output / f"{base}{ext}" for base in plan.gone for ext in (".atom", ".rss")]
+    else:  # no manifest: a fresh output, or a write that did not finish
+        plan.stale = _stray_files(output, set(plan.hashes))
+        plan.gone = {path.relative_to(output).with_suffix("").as_posix()
+                     for path in plan.stale if path.suffix != ".tmp"}
+    plan.done = not (plan.link or plan.render or plan.stale) and own == plan.hashes
+    return plan
+
+
+def write_feeds(
+    feeds: Sequence[Feed], output: Path, info: FeedInfo, previous: Path | None = None,
+    load: Callable[[list[Feed]], None] | None = None,
+) -> WriteStats:
+    """Bring the feed files under `output` and their manifest in line with `feeds`.
+
+    `output` may be empty or hold an older build's feeds. A feed whose hash `output`'s own
+    manifest records, with both files there, is left alone; else one whose hash `previous` (an
+    earlier build's output) records is hard-linked from it (copied across file systems); else
+    it is rendered. Files are never written in place: a temporary file is renamed over the
+    target. Feeds `output` held that no longer exist are deleted. `load`, when given, fills in
+    the entries of the feeds to render (called once, with all of them).
+
+    The manifest is removed before the first file changes and written last, so a write that
+    does not finish leaves no manifest claiming files the tree does not hold; the next write
+    then lists the feed folders to find the files it must delete.
+    """
+    plan = _plan(feeds, output, info, previous)
+    if plan.done:
+        return WriteStats(feeds=len(feeds), rendered=0, reused=0, untouched=plan.untouched)
+    manifest_path = output / MANIFEST_PATH
+    manifest_path.unlink(missing_ok=True)  # from here until the end the tree is in flux
+    for path in plan.stale:
+        path.unlink(missing_ok=True)
+    folders: set[Path] = set()
+    reused = 0
+    for feed in plan.link:
+        base = feed_path(feed.kind, feed.key)
+        _make_folder(output / base, folders)
+        assert previous is not None
+        if (_link(previous / f"{base}.atom", output / f"{base}.atom")
+                and _link(previous / f"{base}.rss", output / f"{base}.rss")):
             reused += 1
-            continue
-        atom, rss = render(feed, info)
-        # Never in place: the tree may be a recycled build sharing files with the published one.
+        else:
+            plan.render.append(feed)
+    if plan.render and load is not None:
+        load(plan.render)
+    renderer = Renderer(info)
+    for feed in plan.render:
+        base = feed_path(feed.kind, feed.key)
+        _make_folder(output / base, folders)
+        atom, rss = renderer.render(feed)
         _replace_bytes(output / f"{base}.atom", atom)
         _replace_bytes(output / f"{base}.rss", rss)
-        rendered += 1
-    (output / MANIFEST_PATH).parent.mkdir(parents=True, exist_ok=True)
-    (output / MANIFEST_PATH).write_text(
-        # No indent: json's C encoder, for tens of thousands of feeds.
-        json.dumps(manifest, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    return WriteStats(feeds=len(feeds), rendered=rendered, reused=reused)
+    manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    # No indent: json's C encoder, for tens of thousands of feeds.
+    _replace_bytes(manifest_path, json.dumps(
+        {"format": FORMAT_VERSION, "feeds": plan.hashes}, ensure_ascii=False, sort_keys=True,
+    ).encode())
+    return WriteStats(feeds=len(feeds), rendered=len(plan.render), reused=reused,
+                      untouched=plan.untouched, deleted=len(plan.gone))
+
+
+def _make_folder(path: Path, made: set[Path]) -> None:
+    """Create the folder of `path` unless it is in `made` (folders created already)."""
+    if path.parent not in made:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        made.add(path.parent)
 
 
 # --- finding feeds: OPML per kind and of all ---------------------------------------------------
@@ -696,8 +1141,9 @@ def write_opml(feeds: Iterable[Feed], output: Path, info: FeedInfo) -> list[Path
     paths = []
     for kind, links in groups.items():
         path = output / f"feeds/{kind}.opml"
-        path.write_bytes(opml(f"阳光公示 · {KIND_TITLES[kind]}", {kind: links}, info.site_url))
+        _replace_bytes(path, opml(f"阳光公示 · {KIND_TITLES[kind]}", {kind: links},
+                                  info.site_url))
         paths.append(path)
     path = output / "feeds/all.opml"
-    path.write_bytes(opml("阳光公示 · 全部订阅 All feeds", groups, info.site_url))
+    _replace_bytes(path, opml("阳光公示 · 全部订阅 All feeds", groups, info.site_url))
     return [*paths, path]

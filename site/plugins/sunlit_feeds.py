@@ -1,10 +1,12 @@
 """Pelican plugin: every Atom and RSS feed of the site, their OPML lists and the /feeds/ page.
 
-The generator reads the feeds' rows through `disclosures.feeds.read_feeds` in
-`generate_context()` (one query per family of feeds) and puts a `FeedIndex` in the shared context
-under `feeds.CONTEXT_KEY`, so the pages plugin can ask which feeds a page links
-(`feeds.feeds_for(kind, record_id, index)`). `generate_output()` writes the feeds, reusing those
-unchanged since the previous build, then the OPML files and the feeds directory page.
+The generator reads which feeds exist, with their titles and content hashes, through
+`disclosures.feeds.read_catalogue` in `generate_context()` (one query per family of feeds, no
+entries) and puts a `FeedIndex` in the shared context under `feeds.CONTEXT_KEY`, so the pages
+plugin can ask which feeds a page links (`feeds.feeds_for(kind, record_id, index)`).
+`generate_output()` writes the feeds: those the output already holds as they are stay, those
+unchanged since the previous build are linked from it, and only the rest have their entries read
+(`feeds.read_entries`) and are rendered; then the OPML files and the feeds directory page.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pelican.generators import Generator
 from pelican.writers import Writer
 
 from disclosures import feeds, i18n, publish
+from disclosures.feeds import Feed
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +32,17 @@ class SunlitFeedsGenerator(Generator):
 
     def generate_context(self) -> None:
         with publish.open_reader(Path(self.settings["SUNLIT_DB"])) as con:
-            self.feeds = feeds.read_feeds(con)
+            self.feeds = feeds.read_catalogue(con)
         self.context[feeds.CONTEXT_KEY] = feeds.FeedIndex.of(self.feeds)
 
     def generate_output(self, writer: Writer) -> None:
         output = Path(self.output_path)
         info = feeds.FeedInfo(site_url=self.settings.get("SITEURL", ""))
         previous = self.settings.get("SUNLIT_PREVIOUS_BUILD") or feeds.previous_build(output)
-        stats = feeds.write_feeds(self.feeds, output, info, Path(previous) if previous else None)
-        log.info("feeds: %d written, %d unchanged and linked from the previous build",
-                 stats.rendered, stats.reused)
+        stats = feeds.write_feeds(self.feeds, output, info, Path(previous) if previous else None,
+                                  load=self._read_entries)
+        log.info("feeds: %d rendered, %d linked from the previous build, %d already there, "
+                 "%d deleted", stats.rendered, stats.reused, stats.untouched, stats.deleted)
         feeds.write_opml(self.feeds, output, info)
         page_context = {
             key: self.context[key]
@@ -57,6 +61,11 @@ class SunlitFeedsGenerator(Generator):
                               page_path=path, page_base="feeds/", lang=lang,
                               LANG_PREFIX=i18n.prefix(lang), groups=groups,
                               all_opml="feeds/all.opml")
+
+
+    def _read_entries(self, to_render: list[Feed]) -> None:
+        with publish.open_reader(Path(self.settings["SUNLIT_DB"])) as con:
+            feeds.read_entries(con, to_render)
 
 
 def get_generators(pelican: Any) -> type[Generator]:
