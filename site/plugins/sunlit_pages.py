@@ -298,9 +298,31 @@ class LanguageConstants(Extension):
         return _CONSTANT_CALL.sub(value, source)
 
 
+# What `getattr` finds on a dict: its class's attributes (a dict instance has no others).
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class PageEnvironment(Environment):
+    """The environment our pages render in: `row.field` looks in a row (a dict) first.
+
+    Jinja2 tries the attribute first and the item after, so every `row.field` raised and caught
+    an AttributeError. A dict's attributes are its class's, so asking for the item first when
+    the name is none of them finds exactly what Jinja2 would.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return Environment.getattr(self, obj, attribute)
+
+
 def language_environment(env: Environment, lang: str, root: str) -> Environment:
     """`env` with templates compiled for the pages of `lang` (`LanguageConstants`)."""
     overlay = env.overlay(extensions=[LanguageConstants], cache_size=400)
+    overlay.__class__ = PageEnvironment  # an overlay is of its environment's class, Pelican's
     overlay.sunlit_lang = lang  # type: ignore[attr-defined]
     overlay.sunlit_root = root  # type: ignore[attr-defined]
     return overlay
