@@ -15,8 +15,9 @@ import multiprocessing
 import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -121,10 +122,14 @@ def context_lang(ctx: Context) -> str:
     return lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANG
 
 
+# --- filters that depend on the page's language: each takes the language first. Pelican's
+# environment reads it from the page's context (`in_page_language`); the environments our pages
+# render in have it bound (`language_environment`), so a call there is a plain call.
+
+
 def _label(table: dict[str, str]) -> Any:
-    @pass_context
-    def label(ctx: Context, value: str | None) -> str:
-        return i18n.t(table.get(value, value), context_lang(ctx)) if value else "—"
+    def label(lang: str, value: str | None) -> str:
+        return i18n.t(table.get(value, value), lang) if value else "—"
 
     return label
 
@@ -132,37 +137,33 @@ def _label(table: dict[str, str]) -> Any:
 _TRANSLATED: dict[tuple[str, str], str] = {}
 
 
-@pass_context
-def translate(ctx: Context, text: str, **values: Any) -> str:
+def translate(lang: str, text: str, **values: Any) -> str:
     """`t("中文")` in a template: the interface string in the page's language."""
     if values:
-        return i18n.t(text, context_lang(ctx), **values)
-    key = (text, context_lang(ctx))
+        return i18n.t(text, lang, **values)
+    key = (text, lang)
     found = _TRANSLATED.get(key)
     if found is None:
-        found = _TRANSLATED[key] = i18n.t(text, key[1])
+        found = _TRANSLATED[key] = i18n.t(text, lang)
     return found
 
 
-@pass_context
-def fmt_money_lang(ctx: Context, value: Decimal | None, currency: str | None = "CNY") -> str:
-    if value is not None and context_lang(ctx) == "en":
+def fmt_money_lang(lang: str, value: Decimal | None, currency: str | None = "CNY") -> str:
+    if value is not None and lang == "en":
         return f"{'CNY' if currency in (None, 'CNY') else currency} {value:,.2f}"
     return fmt_money(value, currency)
 
 
-@pass_context
-def fmt_wan_lang(ctx: Context, value: Decimal | None) -> str:
-    if value is not None and context_lang(ctx) == "en":
+def fmt_wan_lang(lang: str, value: Decimal | None) -> str:
+    if value is not None and lang == "en":
         return f"CNY {value / 1000000:,.2f} million"
     return fmt_wan(value)
 
 
-@pass_context
-def fmt_limit_lang(ctx: Context, value: int | None, unit: str | None) -> str:
+def fmt_limit_lang(lang: str, value: int | None, unit: str | None) -> str:
     if value is None:
         return "—"
-    return f"{value}{i18n.t(UNITS.get(unit or '', ' ' + (unit or '')), context_lang(ctx))}"
+    return f"{value}{i18n.t(UNITS.get(unit or '', ' ' + (unit or '')), lang)}"
 
 
 def percent(value: float | Decimal | None) -> str:
@@ -174,23 +175,38 @@ def wan_number(value: Decimal | int | None) -> float:
     return round(float(value or 0) / 10000, 2)
 
 
-FILTERS = {
-    "date": fmt_date,
-    "datetime": fmt_datetime,
+LANGUAGE_FILTERS: dict[str, Callable[..., str]] = {
     "money": fmt_money_lang,
     "wan": fmt_wan_lang,
-    "number": fmt_number,
     "limit": fmt_limit_lang,
-    "percent": percent,
-    "wan_number": wan_number,
     "t": translate,
-    "safe_url": safe_url,
     "method": _label(METHODS),
     "category": _label(CATEGORIES),
     "status": _label(STATUSES),
     "restriction": _label(RESTRICTIONS),
     "list_kind": _label(publish.LIST_KIND_NAMES),
     "change": _label({"added": "新增", "removed": "删除", "changed": "修改"}),
+}
+
+
+def in_page_language(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` (language first) as a helper that reads the language from the context."""
+
+    @pass_context
+    def helper(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        return function(context_lang(ctx), *args, **kwargs)
+
+    return helper
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "date": fmt_date,
+    "datetime": fmt_datetime,
+    "number": fmt_number,
+    "percent": percent,
+    "wan_number": wan_number,
+    "safe_url": safe_url,
+    **{name: in_page_language(function) for name, function in LANGUAGE_FILTERS.items()},
 }
 
 
@@ -211,43 +227,81 @@ def strip_control_characters(value: Any) -> Any:
 _NOT_XML_SEARCH = feeds._NOT_XML.search
 
 
+def record_href(root: str, lang: str) -> Callable[[str, str], str]:
+    """`href(kind, record_id)` on the pages of `lang`: the link to a record's page.
+
+    Kept once made: a record is linked from many pages (lists, its buyer's, its suppliers').
+    """
+    start = f"{root}{i18n.prefix(lang)}/"
+    made: dict[tuple[str, str], str] = {}
+
+    def href(kind: str, record_id: str) -> str:
+        key = (kind, record_id)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = start + publish.url_path(kind, record_id)
+        return found
+
+    return href
+
+
+def site_url(root: str, lang: str) -> Callable[[str], str]:
+    """`url(path)` on the pages of `lang`: a page of the site, in that language."""
+    start = f"{root}{i18n.prefix(lang)}/"
+
+    def url(path: str = "") -> str:
+        return f"{start}{path}"
+
+    return url
+
+
+def page_translations(root: str, lang: str | None = None) -> Callable[[Context], Any]:
+    """`translations()`: this page in every language (hreflang links, the language switch).
+
+    The page's language is `lang`, or, without it, read from the context.
+    """
+
+    @pass_context
+    def translations(ctx: Context) -> list[dict[str, str]]:
+        base = ctx.get("page_base")
+        if base is None:
+            page = ctx.get("page")
+            base = f"{page.slug}/" if getattr(page, "slug", None) else ""
+        current = lang or context_lang(ctx)
+        return [
+            {"lang": other, "name": i18n.NAMES[other],
+             "href": f"{root}{i18n.prefix(other)}/{base}",
+             "current": "1" if other == current else ""}
+            for other in i18n.LANGUAGES
+        ]
+
+    return translations
+
+
 def add_template_helpers(generator: Generator) -> None:
     """Give every generator's Jinja2 environment (ours and Pelican's pages) the same helpers."""
     root = site_root(generator.settings.get("SITEURL", ""))
     # Read when a template is compiled; none is compiled before generator_init.
     generator.env.finalize = strip_control_characters
+    hrefs = {lang: record_href(root, lang) for lang in i18n.LANGUAGES}
+    urls = {lang: site_url(root, lang) for lang in i18n.LANGUAGES}
 
     @pass_context
     def href(ctx: Context, kind: str, record_id: str) -> str:
-        return f"{root}{i18n.prefix(context_lang(ctx))}/{publish.url_path(kind, record_id)}"
+        return hrefs[context_lang(ctx)](kind, record_id)
 
     @pass_context
     def url(ctx: Context, path: str = "") -> str:
-        """A page of the site, in the language of the page being rendered."""
-        return f"{root}{i18n.prefix(context_lang(ctx))}/{path}"
-
-    @pass_context
-    def translations(ctx: Context) -> list[dict[str, str]]:
-        """This page in every language (for hreflang links and the language switch)."""
-        base = ctx.get("page_base")
-        if base is None:
-            page = ctx.get("page")
-            base = f"{page.slug}/" if getattr(page, "slug", None) else ""
-        current = context_lang(ctx)
-        return [
-            {"lang": lang, "name": i18n.NAMES[lang], "href": f"{root}{i18n.prefix(lang)}/{base}",
-             "current": "1" if lang == current else ""}
-            for lang in i18n.LANGUAGES
-        ]
+        return urls[context_lang(ctx)](path)
 
     generator.env.filters.update(FILTERS)
     generator.env.globals.update(
         SITE_ROOT=root,
         href=href,
         url=url,
-        t=translate,
+        t=in_page_language(translate),
         page_lang=pass_context(context_lang),
-        translations=translations,
+        translations=page_translations(root),
         bar_chart=charts.bar_chart,
         histogram=charts.histogram,
         histogram_bins=charts.bins,
@@ -320,11 +374,25 @@ class PageEnvironment(Environment):
 
 
 def language_environment(env: Environment, lang: str, root: str) -> Environment:
-    """`env` with templates compiled for the pages of `lang` (`LanguageConstants`)."""
+    """`env` for the pages of `lang`: templates compiled with its constants (`LanguageConstants`)
+    and helpers with the language bound, called without the context."""
     overlay = env.overlay(extensions=[LanguageConstants], cache_size=400)
     overlay.__class__ = PageEnvironment  # an overlay is of its environment's class, Pelican's
     overlay.sunlit_lang = lang  # type: ignore[attr-defined]
     overlay.sunlit_root = root  # type: ignore[attr-defined]
+    # An overlay shares its environment's dicts: these are new ones.
+    overlay.filters = {
+        **env.filters,
+        **{name: partial(function, lang) for name, function in LANGUAGE_FILTERS.items()},
+    }
+    overlay.globals = {
+        **env.globals,
+        "href": record_href(root, lang),
+        "url": site_url(root, lang),
+        "t": partial(translate, lang),
+        "page_lang": partial(str, lang),
+        "translations": page_translations(root, lang),
+    }
     return overlay
 
 
