@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -76,12 +76,21 @@ def site_root(site_url: str) -> str:
 # --- template filters: display only, every value escaped by Jinja2's autoescape afterwards ---
 
 
-def fmt_date(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d") if value else "—"
+# The text of strftime("%Y-%m-%d") and ("%Y-%m-%d %H:%M"), from the fields: strftime makes a
+# time tuple, which asks the time zone for its rules, on every call.
+
+
+def fmt_date(value: date | None) -> str:
+    return "%d-%02d-%02d" % (value.year, value.month, value.day) if value else "—"
 
 
 def fmt_datetime(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+    if not value:
+        return "—"
+    if type(value) is not datetime:  # a date: its time is 00:00
+        return value.strftime("%Y-%m-%d %H:%M")
+    return "%d-%02d-%02d %02d:%02d" % (
+        value.year, value.month, value.day, value.hour, value.minute)
 
 
 def fmt_money(value: Decimal | None, currency: str | None = "CNY") -> str:
