@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from datetime import date, datetime
@@ -380,6 +380,14 @@ class PageEnvironment(Environment):
             except KeyError:
                 return self.undefined(obj=obj, name=attribute)
         return Environment.getattr(self, obj, attribute)
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one dict, not Jinja2's ChainMap over the environment's.
+
+        Every render copies them into the page's context, a slow copy from a ChainMap. The
+        environment's globals are complete before any template is loaded (`language_environment`).
+        """
+        return {**self.globals, **(d or {})}
 
 
 def language_environment(env: Environment, lang: str, root: str) -> Environment:
