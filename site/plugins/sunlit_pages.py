@@ -17,18 +17,22 @@ import re
 import shutil
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, pass_context
+from jinja2 import Environment, nodes, pass_context
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.ext import Extension
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
+
+# What escape() runs before it wraps the result in a Markup: the escaped text, a plain str.
+from markupsafe import _escape_inner as escaped_str
 from pelican import signals
 from pelican.generators import Generator
 from pelican.writers import Writer
@@ -81,7 +85,7 @@ def site_root(site_url: str) -> str:
 
 
 def fmt_date(value: date | None) -> str:
-    return "%d-%02d-%02d" % (value.year, value.month, value.day) if value else "—"
+    return f"{value.year}-{value.month:02d}-{value.day:02d}" if value else "—"
 
 
 def fmt_datetime(value: datetime | None) -> str:
@@ -89,8 +93,8 @@ def fmt_datetime(value: datetime | None) -> str:
         return "—"
     if type(value) is not datetime:  # a date: its time is 00:00
         return value.strftime("%Y-%m-%d %H:%M")
-    return "%d-%02d-%02d %02d:%02d" % (
-        value.year, value.month, value.day, value.hour, value.minute)
+    return (f"{value.year}-{value.month:02d}-{value.day:02d} "
+            f"{value.hour:02d}:{value.minute:02d}")
 
 
 def fmt_money(value: Decimal | None, currency: str | None = "CNY") -> str:
@@ -236,6 +240,19 @@ def strip_control_characters(value: Any) -> Any:
 _NOT_XML_SEARCH = feeds._NOT_XML.search
 
 
+def printed_text(value: Any) -> str:
+    """`{{ value }}` on our pages: `escape(strip_control_characters(value))` in one call.
+
+    A plain string, the common case, is escaped to a plain string: the page is joined from the
+    pieces, so making each a `Markup` (most of what `escape` costs) bought nothing.
+    """
+    if type(value) is str:
+        if _NOT_XML_SEARCH(value) is not None:
+            value = feeds.xml_text(value)
+        return escaped_str(value)
+    return escape(strip_control_characters(value))
+
+
 def record_href(root: str, lang: str) -> Callable[[str, str], str]:
     """`href(kind, record_id)` on the pages of `lang`: the link to a record's page.
 
@@ -365,6 +382,28 @@ class LanguageConstants(Extension):
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
+class PageCodeGenerator(CodeGenerator):
+    """Compiles `{{ value }}` to `environment.printed_text(value)` where Jinja2 would write
+    `escape(environment.finalize(value))` (autoescape on, `finalize` ours)."""
+
+    def _prints_text(self, frame: Frame, finalize: Any) -> bool:
+        return bool(frame.eval_ctx.autoescape and not frame.eval_ctx.volatile
+                    and self.environment.finalize is strip_control_characters
+                    and finalize.src == "environment.finalize(")
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if self._prints_text(frame, finalize):
+            self.write("environment.printed_text(")
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if self._prints_text(frame, finalize):
+            self.write(")")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+
 class PageEnvironment(Environment):
     """The environment our pages render in: `row.field` looks in a row (a dict) first.
 
@@ -372,6 +411,9 @@ class PageEnvironment(Environment):
     an AttributeError. A dict's attributes are its class's, so asking for the item first when
     the name is none of them finds exactly what Jinja2 would.
     """
+
+    code_generator_class = PageCodeGenerator
+    printed_text = staticmethod(printed_text)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
