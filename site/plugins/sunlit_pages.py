@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import partial
+from io import StringIO
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -383,8 +384,38 @@ _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
 class PageCodeGenerator(CodeGenerator):
-    """Compiles `{{ value }}` to `environment.printed_text(value)` where Jinja2 would write
-    `escape(environment.finalize(value))` (autoescape on, `finalize` ours)."""
+    """Jinja2's compiler with two shortcuts for our pages.
+
+    `{{ value }}` becomes `environment.printed_text(value)` where Jinja2 would write
+    `escape(environment.finalize(value))` (autoescape on, `finalize` ours). A call of a macro
+    the template defines or imports, or of a global in `PageEnvironment.direct_calls`, is
+    compiled as a plain call: through `context.call` it would only be checked for a context
+    it does not take.
+    """
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        self._direct_calls = set(getattr(self.environment, "direct_calls", ()))
+        for imported in node.find_all(nodes.FromImport):
+            self._direct_calls.update(
+                name[1] if isinstance(name, tuple) else name for name in imported.names)
+        self._direct_calls.update(macro.name for macro in node.find_all(nodes.Macro))
+        super().visit_Template(node, frame)
+
+    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
+        if (forward_caller or self.environment.is_async
+                or not isinstance(node.node, nodes.Name)
+                or node.node.name not in self._direct_calls):
+            super().visit_Call(node, frame, forward_caller=forward_caller)
+            return
+        self.visit(node.node, frame)
+        # `signature` writes each argument after a comma.
+        arguments, stream = StringIO(), self.stream
+        self.stream = arguments
+        try:
+            self.signature(node, frame)
+        finally:
+            self.stream = stream
+        self.write(f"({arguments.getvalue().removeprefix(', ')})")
 
     def _prints_text(self, frame: Frame, finalize: Any) -> bool:
         return bool(frame.eval_ctx.autoescape and not frame.eval_ctx.volatile
@@ -413,6 +444,10 @@ class PageEnvironment(Environment):
     """
 
     code_generator_class = PageCodeGenerator
+    # The globals `language_environment` binds to a language, and the charts: none takes the
+    # context.
+    direct_calls = frozenset({"href", "url", "t", "page_lang", "bar_chart", "histogram",
+                              "histogram_bins", "gantt", "gantt_span"})
     printed_text = staticmethod(printed_text)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
