@@ -436,11 +436,13 @@ class PageCodeGenerator(CodeGenerator):
 
 
 class PageEnvironment(Environment):
-    """The environment our pages render in: `row.field` looks in a row (a dict) first.
+    """The environment our pages render in (`language_environment`): Jinja2's, made cheaper
+    per page with the same output.
 
-    Jinja2 tries the attribute first and the item after, so every `row.field` raised and caught
-    an AttributeError. A dict's attributes are its class's, so asking for the item first when
-    the name is none of them finds exactly what Jinja2 would.
+    Its templates are compiled by `PageCodeGenerator`. `row.field` looks in a row (a dict)
+    first: Jinja2 tries the attribute first and the item after, so every `row.field` raised and
+    caught an AttributeError. A dict's attributes are its class's, so asking for the item first
+    when the name is none of them finds exactly what Jinja2 would.
     """
 
     code_generator_class = PageCodeGenerator
