@@ -15,19 +15,25 @@ import multiprocessing
 import os
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
+from io import StringIO
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, pass_context
+from jinja2 import Environment, nodes, pass_context
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.ext import Extension
 from jinja2.runtime import Context
-from markupsafe import Markup
+from markupsafe import Markup, escape
+
+# What escape() runs before it wraps the result in a Markup: the escaped text, a plain str.
+from markupsafe import _escape_inner as escaped_str
 from pelican import signals
 from pelican.generators import Generator
 from pelican.writers import Writer
@@ -75,12 +81,21 @@ def site_root(site_url: str) -> str:
 # --- template filters: display only, every value escaped by Jinja2's autoescape afterwards ---
 
 
-def fmt_date(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d") if value else "—"
+# The text of strftime("%Y-%m-%d") and ("%Y-%m-%d %H:%M"), from the fields: strftime makes a
+# time tuple, which asks the time zone for its rules, on every call.
+
+
+def fmt_date(value: date | None) -> str:
+    return f"{value.year}-{value.month:02d}-{value.day:02d}" if value else "—"
 
 
 def fmt_datetime(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+    if not value:
+        return "—"
+    if type(value) is not datetime:  # a date: its time is 00:00
+        return value.strftime("%Y-%m-%d %H:%M")
+    return (f"{value.year}-{value.month:02d}-{value.day:02d} "
+            f"{value.hour:02d}:{value.minute:02d}")
 
 
 def fmt_money(value: Decimal | None, currency: str | None = "CNY") -> str:
@@ -121,10 +136,14 @@ def context_lang(ctx: Context) -> str:
     return lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANG
 
 
+# --- filters that depend on the page's language: each takes the language first. Pelican's
+# environment reads it from the page's context (`in_page_language`); the environments our pages
+# render in have it bound (`language_environment`), so a call there is a plain call.
+
+
 def _label(table: dict[str, str]) -> Any:
-    @pass_context
-    def label(ctx: Context, value: str | None) -> str:
-        return i18n.t(table.get(value, value), context_lang(ctx)) if value else "—"
+    def label(lang: str, value: str | None) -> str:
+        return i18n.t(table.get(value, value), lang) if value else "—"
 
     return label
 
@@ -132,37 +151,33 @@ def _label(table: dict[str, str]) -> Any:
 _TRANSLATED: dict[tuple[str, str], str] = {}
 
 
-@pass_context
-def translate(ctx: Context, text: str, **values: Any) -> str:
+def translate(lang: str, text: str, **values: Any) -> str:
     """`t("中文")` in a template: the interface string in the page's language."""
     if values:
-        return i18n.t(text, context_lang(ctx), **values)
-    key = (text, context_lang(ctx))
+        return i18n.t(text, lang, **values)
+    key = (text, lang)
     found = _TRANSLATED.get(key)
     if found is None:
-        found = _TRANSLATED[key] = i18n.t(text, key[1])
+        found = _TRANSLATED[key] = i18n.t(text, lang)
     return found
 
 
-@pass_context
-def fmt_money_lang(ctx: Context, value: Decimal | None, currency: str | None = "CNY") -> str:
-    if value is not None and context_lang(ctx) == "en":
+def fmt_money_lang(lang: str, value: Decimal | None, currency: str | None = "CNY") -> str:
+    if value is not None and lang == "en":
         return f"{'CNY' if currency in (None, 'CNY') else currency} {value:,.2f}"
     return fmt_money(value, currency)
 
 
-@pass_context
-def fmt_wan_lang(ctx: Context, value: Decimal | None) -> str:
-    if value is not None and context_lang(ctx) == "en":
+def fmt_wan_lang(lang: str, value: Decimal | None) -> str:
+    if value is not None and lang == "en":
         return f"CNY {value / 1000000:,.2f} million"
     return fmt_wan(value)
 
 
-@pass_context
-def fmt_limit_lang(ctx: Context, value: int | None, unit: str | None) -> str:
+def fmt_limit_lang(lang: str, value: int | None, unit: str | None) -> str:
     if value is None:
         return "—"
-    return f"{value}{i18n.t(UNITS.get(unit or '', ' ' + (unit or '')), context_lang(ctx))}"
+    return f"{value}{i18n.t(UNITS.get(unit or '', ' ' + (unit or '')), lang)}"
 
 
 def percent(value: float | Decimal | None) -> str:
@@ -174,23 +189,38 @@ def wan_number(value: Decimal | int | None) -> float:
     return round(float(value or 0) / 10000, 2)
 
 
-FILTERS = {
-    "date": fmt_date,
-    "datetime": fmt_datetime,
+LANGUAGE_FILTERS: dict[str, Callable[..., str]] = {
     "money": fmt_money_lang,
     "wan": fmt_wan_lang,
-    "number": fmt_number,
     "limit": fmt_limit_lang,
-    "percent": percent,
-    "wan_number": wan_number,
     "t": translate,
-    "safe_url": safe_url,
     "method": _label(METHODS),
     "category": _label(CATEGORIES),
     "status": _label(STATUSES),
     "restriction": _label(RESTRICTIONS),
     "list_kind": _label(publish.LIST_KIND_NAMES),
     "change": _label({"added": "新增", "removed": "删除", "changed": "修改"}),
+}
+
+
+def in_page_language(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` (language first) as a helper that reads the language from the context."""
+
+    @pass_context
+    def helper(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+        return function(context_lang(ctx), *args, **kwargs)
+
+    return helper
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "date": fmt_date,
+    "datetime": fmt_datetime,
+    "number": fmt_number,
+    "percent": percent,
+    "wan_number": wan_number,
+    "safe_url": safe_url,
+    **{name: in_page_language(function) for name, function in LANGUAGE_FILTERS.items()},
 }
 
 
@@ -211,43 +241,94 @@ def strip_control_characters(value: Any) -> Any:
 _NOT_XML_SEARCH = feeds._NOT_XML.search
 
 
+def printed_text(value: Any) -> str:
+    """`{{ value }}` on our pages: `escape(strip_control_characters(value))` in one call.
+
+    A plain string, the common case, is escaped to a plain string: the page is joined from the
+    pieces, so making each a `Markup` (most of what `escape` costs) bought nothing.
+    """
+    if type(value) is str:
+        if _NOT_XML_SEARCH(value) is not None:
+            value = feeds.xml_text(value)
+        return escaped_str(value)
+    return escape(strip_control_characters(value))
+
+
+def record_href(root: str, lang: str) -> Callable[[str, str], str]:
+    """`href(kind, record_id)` on the pages of `lang`: the link to a record's page.
+
+    Kept once made: a record is linked from many pages (lists, its buyer's, its suppliers').
+    """
+    start = f"{root}{i18n.prefix(lang)}/"
+    made: dict[tuple[str, str], str] = {}
+
+    def href(kind: str, record_id: str) -> str:
+        key = (kind, record_id)
+        found = made.get(key)
+        if found is None:
+            found = made[key] = start + publish.url_path(kind, record_id)
+        return found
+
+    return href
+
+
+def site_url(root: str, lang: str) -> Callable[[str], str]:
+    """`url(path)` on the pages of `lang`: a page of the site, in that language."""
+    start = f"{root}{i18n.prefix(lang)}/"
+
+    def url(path: str = "") -> str:
+        return f"{start}{path}"
+
+    return url
+
+
+def page_translations(root: str, lang: str | None = None) -> Callable[[Context], Any]:
+    """`translations()`: this page in every language (hreflang links, the language switch).
+
+    The page's language is `lang`, or, without it, read from the context.
+    """
+
+    @pass_context
+    def translations(ctx: Context) -> list[dict[str, str]]:
+        base = ctx.get("page_base")
+        if base is None:
+            page = ctx.get("page")
+            base = f"{page.slug}/" if getattr(page, "slug", None) else ""
+        current = lang or context_lang(ctx)
+        return [
+            {"lang": other, "name": i18n.NAMES[other],
+             "href": f"{root}{i18n.prefix(other)}/{base}",
+             "current": "1" if other == current else ""}
+            for other in i18n.LANGUAGES
+        ]
+
+    return translations
+
+
 def add_template_helpers(generator: Generator) -> None:
     """Give every generator's Jinja2 environment (ours and Pelican's pages) the same helpers."""
     root = site_root(generator.settings.get("SITEURL", ""))
     # Read when a template is compiled; none is compiled before generator_init.
     generator.env.finalize = strip_control_characters
+    hrefs = {lang: record_href(root, lang) for lang in i18n.LANGUAGES}
+    urls = {lang: site_url(root, lang) for lang in i18n.LANGUAGES}
 
     @pass_context
     def href(ctx: Context, kind: str, record_id: str) -> str:
-        return f"{root}{i18n.prefix(context_lang(ctx))}/{publish.url_path(kind, record_id)}"
+        return hrefs[context_lang(ctx)](kind, record_id)
 
     @pass_context
     def url(ctx: Context, path: str = "") -> str:
-        """A page of the site, in the language of the page being rendered."""
-        return f"{root}{i18n.prefix(context_lang(ctx))}/{path}"
-
-    @pass_context
-    def translations(ctx: Context) -> list[dict[str, str]]:
-        """This page in every language (for hreflang links and the language switch)."""
-        base = ctx.get("page_base")
-        if base is None:
-            page = ctx.get("page")
-            base = f"{page.slug}/" if getattr(page, "slug", None) else ""
-        current = context_lang(ctx)
-        return [
-            {"lang": lang, "name": i18n.NAMES[lang], "href": f"{root}{i18n.prefix(lang)}/{base}",
-             "current": "1" if lang == current else ""}
-            for lang in i18n.LANGUAGES
-        ]
+        return urls[context_lang(ctx)](path)
 
     generator.env.filters.update(FILTERS)
     generator.env.globals.update(
         SITE_ROOT=root,
         href=href,
         url=url,
-        t=translate,
+        t=in_page_language(translate),
         page_lang=pass_context(context_lang),
-        translations=translations,
+        translations=page_translations(root),
         bar_chart=charts.bar_chart,
         histogram=charts.histogram,
         histogram_bins=charts.bins,
@@ -298,11 +379,116 @@ class LanguageConstants(Extension):
         return _CONSTANT_CALL.sub(value, source)
 
 
+# What `getattr` finds on a dict: its class's attributes (a dict instance has no others).
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class PageCodeGenerator(CodeGenerator):
+    """Jinja2's compiler with two shortcuts for our pages.
+
+    `{{ value }}` becomes `environment.printed_text(value)` where Jinja2 would write
+    `escape(environment.finalize(value))` (autoescape on, `finalize` ours). A call of a macro
+    the template defines or imports, or of a global in `PageEnvironment.direct_calls`, is
+    compiled as a plain call: through `context.call` it would only be checked for a context
+    it does not take.
+    """
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        self._direct_calls = set(getattr(self.environment, "direct_calls", ()))
+        for imported in node.find_all(nodes.FromImport):
+            self._direct_calls.update(
+                name[1] if isinstance(name, tuple) else name for name in imported.names)
+        self._direct_calls.update(macro.name for macro in node.find_all(nodes.Macro))
+        super().visit_Template(node, frame)
+
+    def visit_Call(self, node: nodes.Call, frame: Frame, forward_caller: bool = False) -> None:
+        if (forward_caller or self.environment.is_async
+                or not isinstance(node.node, nodes.Name)
+                or node.node.name not in self._direct_calls):
+            super().visit_Call(node, frame, forward_caller=forward_caller)
+            return
+        self.visit(node.node, frame)
+        # `signature` writes each argument after a comma.
+        arguments, stream = StringIO(), self.stream
+        self.stream = arguments
+        try:
+            self.signature(node, frame)
+        finally:
+            self.stream = stream
+        self.write(f"({arguments.getvalue().removeprefix(', ')})")
+
+    def _prints_text(self, frame: Frame, finalize: Any) -> bool:
+        return bool(frame.eval_ctx.autoescape and not frame.eval_ctx.volatile
+                    and self.environment.finalize is strip_control_characters
+                    and finalize.src == "environment.finalize(")
+
+    def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if self._prints_text(frame, finalize):
+            self.write("environment.printed_text(")
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+        if self._prints_text(frame, finalize):
+            self.write(")")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+
+class PageEnvironment(Environment):
+    """The environment our pages render in (`language_environment`): Jinja2's, made cheaper
+    per page with the same output.
+
+    Its templates are compiled by `PageCodeGenerator`. `row.field` looks in a row (a dict)
+    first: Jinja2 tries the attribute first and the item after, so every `row.field` raised and
+    caught an AttributeError. A dict's attributes are its class's, so asking for the item first
+    when the name is none of them finds exactly what Jinja2 would.
+    """
+
+    code_generator_class = PageCodeGenerator
+    # The globals `language_environment` binds to a language, and the charts: none takes the
+    # context.
+    direct_calls = frozenset({"href", "url", "t", "page_lang", "bar_chart", "histogram",
+                              "histogram_bins", "gantt", "gantt_span"})
+    printed_text = staticmethod(printed_text)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return Environment.getattr(self, obj, attribute)
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """A template's globals as one dict, not Jinja2's ChainMap over the environment's.
+
+        Every render copies them into the page's context, a slow copy from a ChainMap. The
+        environment's globals are complete before any template is loaded (`language_environment`).
+        """
+        return {**self.globals, **(d or {})}
+
+
 def language_environment(env: Environment, lang: str, root: str) -> Environment:
-    """`env` with templates compiled for the pages of `lang` (`LanguageConstants`)."""
+    """`env` for the pages of `lang`: templates compiled with its constants (`LanguageConstants`)
+    and helpers with the language bound, called without the context."""
     overlay = env.overlay(extensions=[LanguageConstants], cache_size=400)
+    overlay.__class__ = PageEnvironment  # an overlay is of its environment's class, Pelican's
     overlay.sunlit_lang = lang  # type: ignore[attr-defined]
     overlay.sunlit_root = root  # type: ignore[attr-defined]
+    # An overlay shares its environment's dicts: these are new ones.
+    overlay.filters = {
+        **env.filters,
+        **{name: partial(function, lang) for name, function in LANGUAGE_FILTERS.items()},
+    }
+    overlay.globals = {
+        **env.globals,
+        "href": record_href(root, lang),
+        "url": site_url(root, lang),
+        "t": partial(translate, lang),
+        "page_lang": partial(str, lang),
+        "translations": page_translations(root, lang),
+    }
     return overlay
 
 
