@@ -132,11 +132,20 @@
     var label = element.getAttribute("data-label") || "搜索";
 
     // Pagefind's script, WebAssembly and metadata load now, while the visitor types.
+    // A large index is split into shards (search/browser.py), listed in sunlit-shards.json.
+    var shards = fetch(bundle + "sunlit-shards.json").then(function (response) {
+      return response.ok ? response.json() : { shards: [] };
+    }).then(function (listed) { return listed.shards || []; }, function () { return []; });
     var pagefind = import(bundle + "pagefind.js").then(function (module) {
-      return module.options({ excerptLength: 30 }).then(function () {
-        // An empty search returns once the index is loaded: `ready` means ready to search.
-        return module.search("").then(function () { return module; });
-      });
+      return module.options({ excerptLength: 30 }).then(function () { return shards; })
+        .then(function (folders) {
+          return Promise.all(folders.map(function (folder) {
+            return module.mergeIndex(bundle + folder);
+          }));
+        }).then(function () {
+          // An empty search returns once the index is loaded: `ready` means ready to search.
+          return module.search("").then(function () { return module; });
+        });
     });
     window.sunlitSearchReady = pagefind.then(function () { return true; });
 
