@@ -267,7 +267,10 @@ class _Visit:
     def __init__(self, browser: Any, url: str) -> None:
         self.page = browser.new_context().new_page()
         self.fetched = 0  # response body bytes since the last reset
+        self.pending = 0  # requests not finished yet
+        self.page.on("request", self._start)
         self.page.on("requestfinished", self._count)
+        self.page.on("requestfailed", self._end)
         start = time.perf_counter()
         self.page.goto(url)
         self.page.wait_for_selector(".pagefind-ui__search-input")
@@ -279,13 +282,28 @@ class _Visit:
         self.page.evaluate(HARNESS)
         self.first: dict[str, Any] | None = None
 
+    def _start(self, request: Any) -> None:
+        self.pending += 1
+
+    def _end(self, request: Any) -> None:
+        self.pending -= 1
+
     def _count(self, request: Any) -> None:
         self.fetched += request.sizes()["responseBodySize"]
+        self._end(request)
+
+    def _settle(self) -> None:
+        # A request's end may be reported after the results are drawn: count it with its query.
+        deadline = time.monotonic() + 10
+        while self.pending > 0 and time.monotonic() < deadline:
+            self.page.wait_for_timeout(5)
 
     def query(self, text: str) -> tuple[float, int]:
         self.page.evaluate("() => window.benchClear()")
+        self._settle()
         self.fetched = 0
         ms = float(self.page.evaluate("(q) => window.benchQuery(q)", text))
+        self._settle()
         if self.first is None:
             self.first = {"ms": round(ms, 1), "bytes": self.fetched}
         return ms, self.fetched
