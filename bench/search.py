@@ -218,6 +218,7 @@ HARNESS = """() => {
     observer.observe(document.getElementById('search'),
                      {subtree: true, childList: true, characterData: true, attributes: true});
     start = performance.now();
+    setTimeout(() => { observer.disconnect(); resolve(-1); }, 30000);
     box.value = q;
     box.dispatchEvent(new Event('input', {bubbles: true}));
     box.form.requestSubmit();
@@ -308,6 +309,9 @@ class _Visit:
         self.fetched = 0
         ms = float(self.page.evaluate("(q) => window.benchQuery(q)", text))
         self._settle()
+        if ms < 0:
+            shown = self.page.locator("#search").inner_text()[:300]
+            raise RuntimeError(f"no results drawn in 30 s for {text!r}; the page shows {shown!r}")
         if self.first is None:
             self.first = {"ms": round(ms, 1), "bytes": self.fetched}
         return ms, self.fetched
