@@ -277,7 +277,8 @@ class _Visit:
         self.page.wait_for_selector(".pagefind-ui__search-input")
         # The one-time cost of a visit: the page, Pagefind's script, WebAssembly and metadata
         # (a page without sunlitSearchReady loads Pagefind at its first query instead). The
-        # browser reports Pagefind's worker script (41 kB) without a size: it is not counted.
+        # browser reports Pagefind's worker script (41 kB) without a size, and the worker's
+        # fetches apart from the page's, at times too late to count: check against the files.
         self.page.evaluate("async () => { await window.sunlitSearchReady; }")
         self.page.wait_for_load_state("networkidle")
         self._settle()
