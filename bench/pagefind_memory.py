@@ -2,7 +2,9 @@
 
 Pagefind has no incremental mode and holds every record in memory until it writes the bundle.
 For each size, a fresh process indexes that many generated documents (`bench.search.documents`,
-through `search.browser.write_browser_index`) and reports the Pagefind process's peak RSS. The
+through `search.browser.write_browser_index`) into one index, not shards (a site's build splits
+an index past `search.browser.SHARD_RECORDS` records and writes one shard at a time), and
+reports the Pagefind process's peak RSS. The
 growth per record is fitted by least squares, and the record count at which the peak would
 reach this machine's memory (MemTotal) is projected from it.
 
@@ -29,9 +31,11 @@ RESULTS = Path(__file__).parent / "results" / "pagefind_memory.json"
 def one(size: int) -> dict[str, Any]:
     """Index `size` documents in this process; the peak RSS of its Pagefind child."""
     from bench.search import documents
+    from search import browser
     from search.browser import write_browser_index
 
     docs = documents(size)
+    browser.SHARD_RECORDS = max(size, 1)  # one Pagefind index of `size` records, not shards
     with tempfile.TemporaryDirectory(prefix="sunlit-bench-pagefind-") as tmp:
         started = time.perf_counter()
         write_browser_index(iter(docs), Path(tmp) / "pagefind")

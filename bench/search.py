@@ -12,9 +12,14 @@ Chinese names (region + word + industry + form), project titles and codes. Timed
 4. query latency, median and p95, for term (a two-character fragment), phrase (a full project
    title) and fielded (`supplier:` fragment) queries: Whoosh in-process through `WhooshEngine`,
    tantivy in-process; the browser in headless Chromium against the bundle served on
-   127.0.0.1, through search.js's own query transform, with the bytes fetched per query.
+   127.0.0.1 by `sunlit serve`: each query typed into the search page (site/static/js/search.js)
+   and submitted, timed until its first results are drawn, with the bytes fetched per query. A
+   visit's one-time cost (the page, Pagefind's script, WebAssembly and metadata) and its first
+   query are reported apart. `--baseline-js` times another search.js on the same bundle, the
+   two pages taking the queries in turn.
 
     python -m bench.search [--records 100000] [--queries 50] [--whoosh-procs 1]
+                           [--baseline-js FILE]
 
 Prints a table and writes bench/results/search.json.
 """
@@ -25,7 +30,6 @@ import argparse
 import json
 import random
 import resource
-import shutil
 import socket
 import statistics
 import subprocess
@@ -184,14 +188,50 @@ def _bundle_bytes(bundle: Path) -> int:
     return sum(p.stat().st_size for p in bundle.rglob("*") if p.is_file())
 
 
-PAGE = ('<!doctype html><meta charset="utf-8"><title>bench</title>'
-        '<script src="/search.js"></script>')
+SEARCH_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>bench</title>
+{head}<div id="search" data-label="搜索" data-site-root="" data-bundle="/pagefind/"
+data-lang-prefix=""></div>
+{scripts}<script src="/{script}"></script>"""
+# A script written for Pagefind's own UI (PagefindUI) gets its script and stylesheet too.
+PAGEFIND_UI = ('<link rel="stylesheet" href="/pagefind/pagefind-ui.css">',
+               '<script src="/pagefind/pagefind-ui.js"></script>')
 
-BROWSER_QUERY = """async (q) => {
-  const start = performance.now();
-  const r = await window.pf.search(window.sunlitSearchTerms(q));
-  await Promise.all(r.results.slice(0, 5).map(x => x.data()));
-  return [performance.now() - start, r.results.length];
+# In the page: the time from a query submitted in the search box (typed, then Enter) to its
+# first results drawn, titles and excerpts in place (or "no results").
+HARNESS = """() => {
+  const drawn = () => {
+    const message = document.querySelector('.pagefind-ui__message');
+    if (!message || !message.textContent.trim()) return false;
+    if (!/\\d/.test(message.textContent)) return !/…|\\.\\.\\./.test(message.textContent);
+    const links = [...document.querySelectorAll('.pagefind-ui__result-link')];
+    return links.length > 0
+      && !document.querySelector('.pagefind-ui__results .pagefind-ui__loading')
+      && links.every(a => a.textContent.trim() && !/\\. \\./.test(a.textContent));
+  };
+  const input = () => document.querySelector('.pagefind-ui__search-input');
+  window.benchQuery = (q) => new Promise((resolve) => {
+    const box = input();
+    let start;
+    const observer = new MutationObserver(() => {
+      if (drawn()) { observer.disconnect(); resolve(performance.now() - start); }
+    });
+    observer.observe(document.getElementById('search'),
+                     {subtree: true, childList: true, characterData: true, attributes: true});
+    start = performance.now();
+    setTimeout(() => { observer.disconnect(); resolve(-1); }, 30000);
+    box.value = q;
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+    box.form.requestSubmit();
+  });
+  window.benchClear = () => new Promise((resolve) => {
+    const box = input();
+    box.value = '';
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+    box.form.requestSubmit();
+    const wait = () => document.querySelector('.pagefind-ui__result-link')
+      ? setTimeout(wait, 5) : resolve();
+    setTimeout(wait, 5);
+  });
 }"""
 
 
@@ -213,9 +253,86 @@ def _wait_for_port(port: int, timeout: float = 30) -> None:
             time.sleep(0.05)
 
 
-def browser_latency(root: Path, qs: dict[str, list[str]]) -> dict[str, Any]:
-    shutil.copy(SEARCH_JS, root / "search.js")
-    (root / "index.html").write_text(PAGE, encoding="utf-8")
+def _search_page(root: Path, name: str, script: Path) -> str:
+    source = script.read_text(encoding="utf-8")
+    (root / f"{name}.js").write_text(source, encoding="utf-8")
+    head, scripts = PAGEFIND_UI if "PagefindUI" in source else ("", "")
+    page = SEARCH_PAGE.format(head=head, scripts=scripts, script=f"{name}.js")
+    (root / f"{name}.html").write_text(page, encoding="utf-8")
+    return f"/{name}.html"
+
+
+class _Visit:
+    """One visitor's tab on a search page: what it fetched, and its queries' times."""
+
+    def __init__(self, browser: Any, url: str) -> None:
+        self.page = browser.new_context().new_page()
+        self.fetched = 0  # response body bytes since the last reset
+        self.pending = 0  # requests not finished yet
+        self.page.on("request", self._start)
+        self.page.on("requestfinished", self._count)
+        self.page.on("requestfailed", self._end)
+        start = time.perf_counter()
+        self.page.goto(url)
+        self.page.wait_for_selector(".pagefind-ui__search-input")
+        # The one-time cost of a visit: the page, Pagefind's script, WebAssembly and metadata
+        # (a page without sunlitSearchReady loads Pagefind at its first query instead). The
+        # browser reports Pagefind's worker script (41 kB) without a size, and the worker's
+        # fetches apart from the page's, at times too late to count: check against the files.
+        self.page.evaluate("async () => { await window.sunlitSearchReady; }")
+        self.page.wait_for_load_state("networkidle")
+        self._settle()
+        self.visit = {"ms": round((time.perf_counter() - start) * 1000, 1), "bytes": self.fetched}
+        self.page.evaluate(HARNESS)
+        self.first: dict[str, Any] | None = None
+
+    def _start(self, request: Any) -> None:
+        self.pending += 1
+
+    def _end(self, request: Any) -> None:
+        self.pending -= 1
+
+    def _count(self, request: Any) -> None:
+        self.fetched += request.sizes()["responseBodySize"]
+        self._end(request)
+
+    def _settle(self) -> None:
+        # The worker's requests are reported apart from the page's, possibly after the results
+        # are drawn: wait for their reports and count them with their query.
+        self.page.wait_for_timeout(200)
+        deadline = time.monotonic() + 10
+        while self.pending > 0 and time.monotonic() < deadline:
+            self.page.wait_for_timeout(5)
+
+    def query(self, text: str) -> tuple[float, int]:
+        self.page.evaluate("() => window.benchClear()")
+        self._settle()
+        self.fetched = 0
+        ms = float(self.page.evaluate("(q) => window.benchQuery(q)", text))
+        self._settle()
+        if ms < 0:
+            shown = self.page.locator("#search").inner_text()[:300]
+            raise RuntimeError(f"no results drawn in 30 s for {text!r}; the page shows {shown!r}")
+        if self.first is None:
+            self.first = {"ms": round(ms, 1), "bytes": self.fetched}
+        return ms, self.fetched
+
+
+def _query_stats(runs: list[tuple[float, int]]) -> dict[str, Any]:
+    stats: dict[str, Any] = _stats([ms / 1000 for ms, _ in runs])
+    byte_counts = sorted(b for _, b in runs)
+    stats["bytes_median"] = int(statistics.median(byte_counts))
+    stats["bytes_max"] = int(byte_counts[-1])
+    return stats
+
+
+def browser_latency(root: Path, qs: dict[str, list[str]],
+                    baseline: Path | None = None) -> dict[str, Any]:
+    """Each query typed into the search page and submitted, timed to its results drawn; with a
+    baseline script, the same queries alternate between the two pages, one tab each."""
+    pages = {"search": _search_page(root, "search", SEARCH_JS)}
+    if baseline is not None:
+        pages["baseline"] = _search_page(root, "baseline", baseline)
     # The bundle is served by a process of its own, as any static host would serve it: a server
     # thread in this process would wait on the interpreter lock behind the browser's driver.
     port = _free_port()
@@ -228,33 +345,19 @@ def browser_latency(root: Path, qs: dict[str, list[str]]) -> dict[str, Any]:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                                  args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            fetched = [0]  # response body bytes since the last reset
-
-            def count(request: Any) -> None:
-                fetched[0] += request.sizes()["responseBodySize"]
-
-            page.on("requestfinished", count)
-            page.goto(f"http://127.0.0.1:{port}/")
-            fetched[0] = 0
-            init_ms = page.evaluate("""async () => { const t = performance.now();
-              window.pf = await import('/pagefind/pagefind.js'); await window.pf.init();
-              return performance.now() - t; }""")
-            out["init"] = {"ms": round(init_ms, 1), "bytes": fetched[0]}
+            visits = {name: _Visit(browser, f"http://127.0.0.1:{port}{url}")
+                      for name, url in pages.items()}
+            runs: dict[str, dict[str, list[tuple[float, int]]]] = {
+                name: {kind: [] for kind in qs} for name in pages}
             for kind, texts in qs.items():
-                # The browser has no fields: a fielded query is its value.
-                runs = []
                 for q in texts:
-                    fetched[0] = 0
-                    ms, hits = page.evaluate(BROWSER_QUERY, q.rpartition(":")[2]
-                                             if kind == "fielded" else q.strip('"'))
-                    runs.append((ms, fetched[0], hits))
-                stats = _stats([r[0] / 1000 for r in runs])
-                byte_counts = sorted(r[1] for r in runs)
-                stats["bytes_median"] = int(statistics.median(byte_counts))
-                stats["bytes_max"] = int(byte_counts[-1])
-                stats["found_share"] = round(sum(1 for r in runs if r[2]) / len(runs), 2)
-                out[kind] = stats
+                    # The browser has no fields: a fielded query is its value.
+                    text = q.rpartition(":")[2] if kind == "fielded" else q.strip('"')
+                    for name, visit in visits.items():
+                        runs[name][kind].append(visit.query(text))
+            for name, visit in visits.items():
+                out[name] = {"visit": visit.visit, "first_query": visit.first,
+                             **{kind: _query_stats(r) for kind, r in runs[name].items()}}
             browser.close()
     finally:
         server.terminate()
@@ -262,7 +365,8 @@ def browser_latency(root: Path, qs: dict[str, list[str]]) -> dict[str, Any]:
     return out
 
 
-def run(records: int, query_count: int, whoosh_procs: int, whoosh_limitmb: int) -> dict[str, Any]:
+def run(records: int, query_count: int, whoosh_procs: int, whoosh_limitmb: int,
+        baseline: Path | None = None) -> dict[str, Any]:
     docs = documents(records)
     qs = queries(docs, query_count)
     result: dict[str, Any] = {"records": records, "queries_per_kind": query_count}
@@ -313,7 +417,7 @@ def run(records: int, query_count: int, whoosh_procs: int, whoosh_limitmb: int) 
                 searcher.search(tantivy_query(index, q), 10)
                 times.append(time.perf_counter() - start)
             result["tantivy_query"][kind] = _stats(times)
-        result["browser_query"] = browser_latency(site, qs)
+        result["browser_query"] = browser_latency(site, qs, baseline)
     return result
 
 
@@ -326,16 +430,19 @@ def table(result: dict[str, Any]) -> Iterator[str]:
                f"{extra or ''}")
     heads = ("term med/p95", "phrase med/p95", "fielded med/p95")
     yield f"  {'query (ms)':<16} " + " ".join(f"{h:>16}" for h in heads)
-    for name in ("whoosh_query", "tantivy_query", "browser_query"):
-        row = result[name]
+    rows = [(name, result[name]) for name in ("whoosh_query", "tantivy_query")]
+    rows += [(f"browser {name}", row) for name, row in result["browser_query"].items()]
+    for name, row in rows:
         cells = [f"{row[k]['median_ms']:.1f}/{row[k]['p95_ms']:.1f}" for k in
                  ("term", "phrase", "fielded")]
         yield f"  {name:<16} {cells[0]:>16} {cells[1]:>16} {cells[2]:>16}"
-    browser = result["browser_query"]
-    yield (f"  browser bytes/query (median): term {browser['term']['bytes_median']:,}, "
-           f"phrase {browser['phrase']['bytes_median']:,}, fielded "
-           f"{browser['fielded']['bytes_median']:,}; init {browser['init']['bytes']:,} bytes "
-           f"in {browser['init']['ms']} ms")
+    for name, browser in result["browser_query"].items():
+        kinds = ", ".join(f"{k} {browser[k]['bytes_median']:,}/{browser[k]['bytes_max']:,}"
+                          for k in ("term", "phrase", "fielded"))
+        yield (f"  browser {name}: bytes a query (median/max) {kinds}; the visit "
+               f"{browser['visit']['bytes']:,} bytes in {browser['visit']['ms']} ms, then its "
+               f"first query {browser['first_query']['bytes']:,} bytes in "
+               f"{browser['first_query']['ms']} ms")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -344,8 +451,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--whoosh-procs", type=int, default=whoosh_engine.WRITER_PROCS)
     parser.add_argument("--whoosh-limitmb", type=int, default=whoosh_engine.WRITER_MEMORY_MB)
+    parser.add_argument("--baseline-js", type=Path, metavar="FILE",
+                        help="another search.js (e.g. an earlier commit's) to time alongside "
+                             "site/static/js/search.js, query by query")
     args = parser.parse_args(argv)
-    result = run(args.records, args.queries, args.whoosh_procs, args.whoosh_limitmb)
+    result = run(args.records, args.queries, args.whoosh_procs, args.whoosh_limitmb,
+                 args.baseline_js)
     for line in table(result):
         print(line)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

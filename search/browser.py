@@ -1,9 +1,10 @@
-"""The browser's search index: a Pagefind bundle built from Sunlit's search documents.
+"""The browser's search index: Pagefind bundles built from Sunlit's search documents.
 
 Pagefind's extended build segments Chinese, so a query such as a supplier's name finds its
 records. We feed it compact custom records (not whole built pages) through its Python API; the
-bundle it writes holds the index and the search UI (`pagefind-ui.js`), served from the site
-itself.
+bundle it writes holds the index and Pagefind's script, served from the site itself. Past
+SHARD_RECORDS records the index is split into shards, one bundle each, that the search page
+merges (Pagefind's `mergeIndex`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import Iterable
+import math
+import zlib
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -198,15 +201,43 @@ async def _write(documents: Iterable[SearchDocument], bundle: Path, site_root: s
         await service.close()
 
 
+# Pagefind 1.5 scores a query page by page, and for each matching page it scans every posting
+# of the query's words (`search_term` in its core), so a query costs the pages it matches times
+# those postings: the square of the matches for a one-word query. Shards of this many records
+# divide that by the number of shards, for more index chunks fetched a query (one per shard and
+# word, each smaller).
+SHARD_RECORDS = 25_000
+SHARDS_FILE = "sunlit-shards.json"  # the shards' folders, relative to the main bundle
+
+
+def shard_of(document: SearchDocument, shards: int) -> int:
+    """A stable, even spread of records over shards (by id, so kinds and years mix)."""
+    return zlib.crc32(document.key.encode("utf-8")) % shards
+
+
+async def _write_shards(documents: Sequence[SearchDocument], bundle: Path, site_root: str) -> int:
+    shards = max(1, math.ceil(len(documents) / SHARD_RECORDS))
+    folders = [f"shard-{n}/" for n in range(1, shards)]
+    count = 0
+    # The main bundle first: the shards' folders are inside it. One Pagefind process at a time
+    # holds only its own shard in memory.
+    for n, folder in enumerate(["", *folders]):
+        part = [d for d in documents if shard_of(d, shards) == n]
+        count += await _write(part, bundle / folder, site_root)
+    (bundle / SHARDS_FILE).write_text(json.dumps({"shards": folders}), encoding="utf-8")
+    return count
+
+
 def write_browser_index(
     documents: Iterable[SearchDocument], bundle: Path, *, site_root: str = ""
 ) -> int:
-    """Index `documents` into a Pagefind bundle at `bundle` (the site's `pagefind/` folder).
+    """Index `documents` into a Pagefind bundle at `bundle` (the site's `pagefind/` folder),
+    and past SHARD_RECORDS records into shards inside it, listed in SHARDS_FILE.
 
     site_root is the path the site is served under ("" at a host's root, "/sunlit" below it);
     result URLs are `<site_root>/<document.url>`. Returns the number of records indexed.
     """
-    work = _write(documents, bundle.absolute(), site_root.rstrip("/"))
+    work = _write_shards(list(documents), bundle.absolute(), site_root.rstrip("/"))
     try:
         asyncio.get_running_loop()
     except RuntimeError:

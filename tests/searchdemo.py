@@ -4,6 +4,7 @@ test session under pytest's base temporary directory."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -33,14 +34,18 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         return built
     root.mkdir(parents=True, exist_ok=True)
     cli = [sys.executable, "-m", "disclosures.cli"]
+    # This checkout's code, not whichever one the environment has installed.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)}
     subprocess.run([*cli, "collect", "--sources", str(REPO / "sources.toml"), "--db",
                     str(built.db), "--archive", str(root / "archive")],
-                   cwd=root, capture_output=True, check=False, timeout=300)
+                   cwd=root, env=env, capture_output=True, check=False, timeout=300)
     assert built.db.exists(), "collect wrote no database"
     subprocess.run([*cli, "build", "--db", str(built.db), "--output", str(built.output)],
-                   cwd=root, capture_output=True, check=True, timeout=300)
+                   cwd=root, env=env, capture_output=True, check=True, timeout=300)
     subprocess.run([*cli, "search", "--db", str(built.db), "--index", str(built.index),
-                    "--reindex"], cwd=root, capture_output=True, check=True, timeout=300)
+                    "--reindex"], cwd=root, env=env, capture_output=True, check=True,
+                   timeout=300)
     (root / "done").touch()
     return built
 

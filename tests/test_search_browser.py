@@ -1,27 +1,56 @@
 """The site's search box in headless Chromium, on the demo site of tests/searchdemo.py: a
 supplier's two-character fragment, a full project name and an item code each find their record
-on the first page of results, and a type or year filter narrows them."""
+on the first page of results, and a type or year filter narrows them. Each test runs on the
+site as built (one Pagefind bundle) and on the same site with its index split into shards."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page
 from searchdemo import Demo, demo, serve
 
-from disclosures.publish import url_path
+from disclosures import store
+from disclosures.publish import read_search_rows, url_path
+from search import browser
+from search.documents import search_documents
 
 pytestmark = pytest.mark.browser
 
 RESULT = ".pagefind-ui__result-link"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def sharded_copy(built: Demo, target: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo site with its search index rewritten as shards of at most 150 records."""
+    shutil.copytree(built.output, target, symlinks=True, ignore=shutil.ignore_patterns("pagefind"))
+    con = store.connect(built.db, read_only=True)
+    try:
+        documents = list(search_documents(read_search_rows(con)))
+    finally:
+        con.close()
+    monkeypatch.setattr(browser, "SHARD_RECORDS", 150)
+    assert browser.write_browser_index(documents, target / "pagefind") == len(documents)
+    shards = json.loads((target / "pagefind" / browser.SHARDS_FILE).read_text())["shards"]
+    assert len(shards) >= 2 and all((target / "pagefind" / s / "pagefind-entry.json").is_file()
+                                    for s in shards)
+    return target
+
+
+@pytest.fixture(scope="module", params=["one bundle", "shards"])
+def site(request: pytest.FixtureRequest,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     built: Demo = demo(tmp_path_factory)
-    with serve(built.output) as url:
+    output = built.output
+    if request.param == "shards":
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            output = sharded_copy(built, tmp_path_factory.mktemp("sharded") / "output",
+                                  monkeypatch)
+    with serve(output) as url:
         yield url
 
 

@@ -1,5 +1,5 @@
-// The search page: Pagefind's UI over Sunlit's own index, served from this site.
-// No inline script and no eval: the page's CSP can be script-src 'self' 'wasm-unsafe-eval'.
+// The search page: a small search UI over Pagefind's own API (pagefind.js), served from this
+// site. No inline script and no eval: the page's CSP can be script-src 'self' 'wasm-unsafe-eval'.
 // Paths come from the #search element, never from "/": the site may be served below a path
 // (data-bundle="/sunlit/pagefind/") and the page may be an English one under /en/
 // (data-lang-prefix="/en"), whose results then link to the English pages.
@@ -9,6 +9,12 @@
 // readable text in the record's meta (excerpt); sunlitSearchTerms() turns a query into the same
 // words, so a two-character fragment of a name finds it and Pagefind's dictionary segmenter never
 // cuts a name wrongly.
+//
+// Why not Pagefind's own UI: it loads every filter's index when the page opens, and from then on
+// Pagefind counts, for every query, each filter value's records against the results one record at
+// a time (seconds a query at 100,000 records). Here a filter's index is loaded only when its
+// panel is opened or a value chosen; Pagefind starts loading when the page does, not at the first
+// query; and only the shown results' fragments are fetched.
 (function () {
   "use strict";
 
@@ -100,54 +106,234 @@
     return root + prefix + rest;
   }
 
-  // Pagefind's input carries only a placeholder: give it a visible label of its own.
-  function labelInput(container, tries) {
-    var input = container.querySelector("input.pagefind-ui__search-input");
-    if (!input) {
-      if (tries > 0) window.requestAnimationFrame(function () { labelInput(container, tries - 1); });
-      return;
+
+  var FILTERS = ["type", "year", "region", "department"];
+  var PAGE_SIZE = 5;
+  var TYPING_PAUSE_MS = 150; // a query typed in the box runs once typing pauses this long
+  var TEXT = {
+    zh: { searching: "搜索中…", none: "没有找到结果", found: function (n) { return "找到 " + n + " 个结果"; },
+          more: "更多结果", filters: "筛选", pick: "先输入搜索词，再按此项筛选" },
+    en: { searching: "Searching…", none: "No results", found: function (n) { return n + (n === 1 ? " result" : " results"); },
+          more: "More results", filters: "Filters", pick: "Search first, then filter by this" },
+  };
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function SearchPage(element) {
+    var root = (element.getAttribute("data-site-root") || "").replace(/\/$/, "");
+    var bundle = element.getAttribute("data-bundle") || root + "/pagefind/";
+    var prefix = (element.getAttribute("data-lang-prefix") || "").replace(/\/$/, "");
+    var text = /^en/i.test(document.documentElement.lang || "") ? TEXT.en : TEXT.zh;
+    var label = element.getAttribute("data-label") || "搜索";
+
+    // Pagefind's script, WebAssembly and metadata load now, while the visitor types.
+    // A large index is split into shards (search/browser.py), listed in sunlit-shards.json.
+    var shards = fetch(bundle + "sunlit-shards.json").then(function (response) {
+      return response.ok ? response.json() : { shards: [] };
+    }).then(function (listed) { return listed.shards || []; }, function () { return []; });
+    var pagefind = import(bundle + "pagefind.js").then(function (module) {
+      return module.options({ excerptLength: 30 }).then(function () { return shards; })
+        .then(function (folders) {
+          return Promise.all(folders.map(function (folder) {
+            return module.mergeIndex(bundle + folder);
+          }));
+        }).then(function () {
+          // An empty search returns once the index is loaded: `ready` means ready to search.
+          return module.search("").then(function () { return module; });
+        });
+    });
+    window.sunlitSearchReady = pagefind.then(function () { return true; });
+
+    var ui = el("div", "pagefind-ui");
+    var form = el("form", "pagefind-ui__form");
+    form.setAttribute("role", "search");
+    var inputLabel = el("label", "search-label", label);
+    inputLabel.htmlFor = "pagefind-query";
+    var input = el("input", "pagefind-ui__search-input");
+    input.id = "pagefind-query";
+    input.type = "search";
+    input.autocomplete = "off";
+    input.placeholder = label;
+    form.appendChild(inputLabel);
+    form.appendChild(input);
+    var drawer = el("div", "pagefind-ui__drawer");
+    var panel = el("div", "pagefind-ui__filter-panel");
+    panel.setAttribute("aria-label", text.filters);
+    panel.setAttribute("role", "group");
+    var area = el("div", "pagefind-ui__results-area");
+    var message = el("p", "pagefind-ui__message");
+    message.setAttribute("role", "status");
+    var list = el("ol", "pagefind-ui__results");
+    var more = el("button", "pagefind-ui__button", text.more);
+    more.type = "button";
+    more.hidden = true;
+    area.appendChild(message);
+    area.appendChild(list);
+    area.appendChild(more);
+    drawer.appendChild(panel);
+    drawer.appendChild(area);
+    ui.appendChild(form);
+    ui.appendChild(drawer);
+    element.appendChild(ui);
+
+    var chosen = {};   // filter -> {value: true}
+    var opened = {};   // filters whose panel has been opened: Pagefind counts their values
+    var blocks = {};
+    var query = "";
+    var results = [];
+    var shown = 0;
+    var latest = 0;
+    var pause = null;
+
+    FILTERS.forEach(function (name) {
+      chosen[name] = {};
+      var block = el("details", "pagefind-ui__filter-block");
+      var summary = el("summary", "pagefind-ui__filter-name", name);
+      var group = el("fieldset", "pagefind-ui__filter-group");
+      group.appendChild(el("legend", "visually-hidden", name));
+      block.appendChild(summary);
+      block.appendChild(group);
+      block.addEventListener("toggle", function () {
+        if (block.open && !opened[name]) {
+          opened[name] = true;
+          if (query) search(); else group.appendChild(el("p", "muted", text.pick));
+        }
+      });
+      blocks[name] = { block: block, group: group };
+      panel.appendChild(block);
+    });
+
+    function filterOptions() {
+      var filters = {};
+      FILTERS.forEach(function (name) {
+        var values = Object.keys(chosen[name]).filter(function (v) { return chosen[name][v]; });
+        // {any: []} filters nothing but makes Pagefind load the filter, so that it counts it.
+        if (values.length) filters[name] = values;
+        else if (opened[name]) filters[name] = { any: [] };
+      });
+      return filters;
     }
-    if (!input.id) input.id = "pagefind-query";
-    var label = document.createElement("label");
-    label.htmlFor = input.id;
-    label.className = "search-label";
-    label.textContent = container.getAttribute("data-label") || "搜索";
-    container.insertBefore(label, container.firstChild);
+
+    function renderFilters(counts) {
+      FILTERS.forEach(function (name) {
+        if (!opened[name]) return;
+        var group = blocks[name].group;
+        var values = counts[name] || {};
+        while (group.childNodes.length > 1) group.removeChild(group.lastChild);
+        Object.keys(values).forEach(function (value) {
+          if (!values[value] && !chosen[name][value]) return;
+          var row = el("label", "pagefind-ui__filter-label");
+          var box = el("input", "pagefind-ui__filter-checkbox");
+          box.type = "checkbox";
+          box.checked = !!chosen[name][value];
+          box.addEventListener("change", function () {
+            chosen[name][value] = box.checked;
+            search();
+          });
+          row.appendChild(box);
+          row.appendChild(document.createTextNode(" " + value + " (" + values[value] + ")"));
+          group.appendChild(row);
+        });
+      });
+    }
+
+    function renderResult(data) {
+      var meta = data.meta || {};
+      var item = el("li", "pagefind-ui__result");
+      var inner = el("div", "pagefind-ui__result-inner");
+      var title = el("p", "pagefind-ui__result-title");
+      var link = el("a", "pagefind-ui__result-link", meta.title || data.url);
+      link.href = localise(data.url, root, prefix);
+      title.appendChild(link);
+      var body = el("p", "pagefind-ui__result-excerpt");
+      var facts = [meta.type, meta.date, meta.amount].filter(Boolean);
+      body.innerHTML = (facts.length ? '<span class="search-meta">' +
+        escapeHtml(facts.join(" · ")) + "</span> " : "") + excerpt(meta.excerpt, query);
+      inner.appendChild(title);
+      inner.appendChild(body);
+      item.appendChild(inner);
+      return item;
+    }
+
+    // The next PAGE_SIZE results: only their fragments are fetched.
+    function showMore(id) {
+      var page = results.slice(shown, shown + PAGE_SIZE);
+      shown += page.length;
+      return Promise.all(page.map(function (r) { return r.data(); })).then(function (data) {
+        if (id !== latest) return;
+        data.forEach(function (d) { list.appendChild(renderResult(d)); });
+        more.hidden = shown >= results.length;
+        element.dispatchEvent(new CustomEvent("sunlit:results", { detail: { query: query, shown: shown } }));
+      });
+    }
+
+    function search() {
+      var id = ++latest;
+      var filters = filterOptions();
+      var anyChosen = FILTERS.some(function (n) { return Array.isArray(filters[n]); });
+      if (!query.trim() && !anyChosen) {
+        results = [];
+        list.textContent = "";
+        message.textContent = "";
+        more.hidden = true;
+        return Promise.resolve();
+      }
+      message.textContent = text.searching;
+      return pagefind.then(function (module) {
+        return module.search(query.trim() ? searchTerms(query) : null, { filters: filters });
+      }).then(function (found) {
+        if (id !== latest) return;
+        results = found.results;
+        shown = 0;
+        list.textContent = "";
+        message.textContent = results.length ? text.found(results.length) : text.none;
+        renderFilters(found.filters || {});
+        if (!results.length) {
+          more.hidden = true;
+          element.dispatchEvent(new CustomEvent("sunlit:results", { detail: { query: query, shown: 0 } }));
+          return;
+        }
+        return showMore(id);
+      });
+    }
+
+    function run(value) {
+      window.clearTimeout(pause);
+      query = String(value || "");
+      return search();
+    }
+
+    input.addEventListener("input", function (event) {
+      if (event.isComposing) return; // an input method is still composing the word
+      window.clearTimeout(pause);
+      var value = input.value;
+      pause = window.setTimeout(function () { run(value); }, TYPING_PAUSE_MS);
+    });
+    input.addEventListener("compositionend", function () { run(input.value); });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      run(input.value);
+    });
+    more.addEventListener("click", function () { showMore(latest); });
+
+    this.run = function (value) {
+      input.value = value;
+      return run(value);
+    };
   }
 
   window.addEventListener("DOMContentLoaded", function () {
     var element = document.getElementById("search");
-    if (!element || typeof PagefindUI === "undefined") return;
-    var root = (element.getAttribute("data-site-root") || "").replace(/\/$/, "");
-    var bundle = element.getAttribute("data-bundle") || root + "/pagefind/";
-    var prefix = (element.getAttribute("data-lang-prefix") || "").replace(/\/$/, "");
-    var lastQuery = "";
-    var ui = new PagefindUI({
-      element: "#search",
-      bundlePath: bundle,
-      showSubResults: false,
-      showImages: false,
-      resetStyles: false,
-      processTerm: function (term) {
-        lastQuery = term;
-        return searchTerms(term);
-      },
-      processResult: function (result) {
-        var meta = result.meta || {};
-        result.excerpt = excerpt(meta.excerpt, lastQuery);
-        var facts = [meta.type, meta.date, meta.amount].filter(Boolean);
-        if (facts.length) {
-          result.excerpt = '<span class="search-meta">' + escapeHtml(facts.join(" · ")) +
-            "</span> " + (result.excerpt || "");
-        }
-        result.url = localise(result.url, root, prefix);
-        return result;
-      },
-    });
-    labelInput(element, 20);
+    if (!element) return;
+    var page = new SearchPage(element);
     var query = new URLSearchParams(window.location.search).get("q");
     if (query) {
-      ui.triggerSearch(query);
+      page.run(query);
       var box = document.getElementById("site-search");
       if (box) box.value = query;
     }
