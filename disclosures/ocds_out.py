@@ -58,12 +58,27 @@ def _time(value: datetime | None) -> str | None:
 
 
 def _prune(value: Any) -> Any:
-    """Drop empty fields: OCDS prefers an absent field to a null one."""
-    if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if v not in (None, [], {})}
-    if isinstance(value, list):
-        return [_prune(v) for v in value]
+    """Drop empty fields: OCDS prefers an absent field to a null one.
+
+    A field is dropped when it is None, or a list or object left empty once pruned; list items
+    are pruned but never dropped. One pass, by exact type: it runs on every field of every
+    release, and was half the time of writing the package.
+    """
+    kind = type(value)
+    if kind is dict:
+        pruned = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            if type(item) is dict or type(item) is list:
+                item = _prune(item)
+                if not item:
+                    continue
+            pruned[key] = item
+        return pruned
+    if kind is list:
+        return [_prune(item) if type(item) is dict or type(item) is list else item
+                for item in value]
     return value
 
 
