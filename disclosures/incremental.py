@@ -28,6 +28,7 @@ renamed over its path, so a hard link shared with the published build is never c
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import logging
@@ -289,7 +290,9 @@ class PageWriter:
         global _ACTIVE
         _ACTIVE = self
         try:
-            return multiprocessing.get_context("fork").Pool(self.processes)
+            # A build may run with the cyclic collector off (`disclosures.build`); a worker
+            # renders many pages and collects as usual.
+            return multiprocessing.get_context("fork").Pool(self.processes, initializer=gc.enable)
         finally:
             _ACTIVE = None
 
