@@ -129,7 +129,7 @@ def recycle_build(output: Path, target: Path) -> bool:
     recycled = next((b for b in others if incremental.holds_build(b)), None)
     for build in others:
         if build != recycled:
-            _to_trash(output, build)
+            incremental.discard(build)
     if recycled is None:
         target.mkdir()
         return False
@@ -140,16 +140,10 @@ def recycle_build(output: Path, target: Path) -> bool:
     return True
 
 
-def _to_trash(output: Path, build: Path) -> None:
-    trash = trash_dir(output)
-    trash.mkdir(exist_ok=True)
-    os.rename(build, trash / f"{build.name}.{time.time_ns()}")
-
-
 def _throw_away(output: Path, target: Path) -> None:
     """A failed build's tree goes to the trash (a recycled tree is large: deleted later)."""
     try:
-        _to_trash(output, target)
+        incremental.discard(target)
     except OSError:
         shutil.rmtree(target, ignore_errors=True)
     empty_trash(output)
@@ -264,7 +258,7 @@ def prune_builds(output: Path, keep: set[Path], *, wait: bool = False) -> None:
     keep_real = {Path(os.path.realpath(p)) for p in keep}
     for build in builds_dir(output).iterdir():
         if Path(os.path.realpath(build)) not in keep_real:
-            _to_trash(output, build)
+            incremental.discard(build)
     empty_trash(output, wait=wait)
 
 

@@ -28,7 +28,6 @@ import json
 import os
 import pickle
 import re
-import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -417,8 +416,8 @@ def write_award_feeds(awards: Sequence[dict[str, Any]], output: Path, info: Feed
     atom, rss = render(feed, info)
     paths = [output / ATOM_PATH, output / RSS_PATH]
     paths[0].parent.mkdir(parents=True, exist_ok=True)
-    _replace_bytes(paths[0], atom)
-    _replace_bytes(paths[1], rss)
+    incremental.write_bytes(paths[0], atom)
+    incremental.write_bytes(paths[1], rss)
     return paths
 
 
@@ -941,33 +940,17 @@ def recorded_feeds(build: Path | None) -> dict[str, str]:
             if isinstance(base, str) and isinstance(digest, str)}
 
 
-def _temporary(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{os.getpid()}.tmp")
-
-
-def _replace_bytes(target: Path, data: bytes) -> None:
-    """Write `data` to `target` through a temporary file renamed over it: an existing file may
-    be a hard link shared with another build, and is never changed in place."""
-    temporary = _temporary(target)
-    temporary.write_bytes(data)
-    os.replace(temporary, target)
-
-
 def _link(source: Path, target: Path) -> bool:
     """Hard-link (or copy) `source` over `target`; False when `source` is not there."""
-    temporary = _temporary(target)
-    temporary.unlink(missing_ok=True)
     try:
-        os.link(source, temporary)
+        incremental.link_over(source, target)
     except FileNotFoundError:
         return False
-    except OSError:
+    except OSError:  # another device: a copy, written the same way
         try:
-            shutil.copyfile(source, temporary)
+            incremental.write_bytes(target, source.read_bytes())
         except OSError:
-            temporary.unlink(missing_ok=True)
             return False
-    os.replace(temporary, target)
     return True
 
 
@@ -1089,11 +1072,11 @@ def write_feeds(
         base = feed_path(feed.kind, feed.key)
         _make_folder(output / base, folders)
         atom, rss = renderer.render(feed)
-        _replace_bytes(output / f"{base}.atom", atom)
-        _replace_bytes(output / f"{base}.rss", rss)
+        incremental.write_bytes(output / f"{base}.atom", atom)
+        incremental.write_bytes(output / f"{base}.rss", rss)
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
     # No indent: json's C encoder, for tens of thousands of feeds.
-    _replace_bytes(manifest_path, json.dumps(
+    incremental.write_bytes(manifest_path, json.dumps(
         {"format": FORMAT_VERSION, "feeds": plan.hashes}, ensure_ascii=False, sort_keys=True,
     ).encode())
     return WriteStats(feeds=len(feeds), rendered=len(plan.render), reused=reused,
@@ -1141,9 +1124,9 @@ def write_opml(feeds: Iterable[Feed], output: Path, info: FeedInfo) -> list[Path
     paths = []
     for kind, links in groups.items():
         path = output / f"feeds/{kind}.opml"
-        _replace_bytes(path, opml(f"阳光公示 · {KIND_TITLES[kind]}", {kind: links},
+        incremental.write_bytes(path, opml(f"阳光公示 · {KIND_TITLES[kind]}", {kind: links},
                                   info.site_url))
         paths.append(path)
     path = output / "feeds/all.opml"
-    _replace_bytes(path, opml("阳光公示 · 全部订阅 All feeds", groups, info.site_url))
+    incremental.write_bytes(path, opml("阳光公示 · 全部订阅 All feeds", groups, info.site_url))
     return [*paths, path]

@@ -163,16 +163,33 @@ class PageStats:
     deleted: int = 0  # pages the tree held that this build no longer has
 
 
-def write_text(target: Path, text: str) -> None:
-    """Write `text` to `target` through a temporary file renamed over it (never in place)."""
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
+def temporary_path(target: str | Path) -> str:
+    """The name `target` is written under before it is renamed over: hidden, in its folder,
+    ending in `.tmp` (what a killed build leaves behind is recognisable)."""
+    folder, name = os.path.split(target)
+    return os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+
+
+def write_bytes(target: str | Path, data: bytes) -> None:
+    """Write `data` to `target` through a temporary file renamed over it: never in place, as
+    `target` may be a hard link shared with the published build."""
+    temporary = temporary_path(target)
+    with open(temporary, "wb") as handle:
+        handle.write(data)
     os.replace(temporary, target)
 
 
-def link_over(source: str, target: str) -> None:
-    """Make `target` a hard link to `source`, replacing whatever `target` was in one rename."""
-    temporary = f"{target}.{os.getpid()}.ln"
+def write_text(target: Path, text: str) -> None:
+    """`write_bytes` of `text` in UTF-8."""
+    write_bytes(target, text.encode("utf-8"))
+
+
+def link_over(source: str | Path, target: str | Path) -> None:
+    """Make `target` a hard link to `source`, replacing whatever `target` was in one rename.
+
+    Raises OSError (FileNotFoundError when `source` is not there) and leaves `target` as it was.
+    """
+    temporary = temporary_path(target)
     try:
         os.link(source, temporary)
     except FileExistsError:
@@ -394,7 +411,8 @@ def reuse_search_index(previous: Path | None, output: Path, digest: str,
 
 
 def discard(path: Path) -> None:
-    """Take the folder `path` out of a build's tree at once; its files are deleted later.
+    """Take the folder `path` (a build, or a folder in one) out of the site at once; its files
+    are deleted later.
 
     Moved into the site's trash (`<site>.trash/`, beside `<site>.builds/`) when the build lives
     there, which `disclosures.build` empties; else deleted now.
