@@ -54,7 +54,7 @@ HELD_PATH = ".sunlit/held.json"
 # What the build did (pages rendered and reused): read by `disclosures.build`, never compared.
 REPORT_PATH = ".sunlit/build.json"
 # Bump when the way pages are rendered changes outside the templates, so every page is redone.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 CHUNK = 256  # pages a worker takes at a time
 
 Render = Callable[[str, str, dict[str, Any]], str]
@@ -152,6 +152,7 @@ class Page:
     template: str
     values: dict[str, Any]
     key: Any = None  # what the values are made from, when it is cheaper to hash than they are
+    digest: str | None = None  # the page's hash, when known before its values (`PageWriter.settle`)
 
 
 @dataclass(frozen=True)
@@ -235,20 +236,51 @@ class PageWriter:
         self.pages: dict[str, Page] = {}  # by path: a page written twice keeps the last values
         self._jobs: list[Page] = []
         self.hashes: dict[str, str] = {}  # path -> hash of every page written
+        self._settled: dict[str, tuple[str, int]] = {}  # path -> (hash, KEPT or LINKED)
         self._pool: Any = None  # the workers `start` forked, and the results they will give
         self._started: Any = None
 
-    def add(self, path: str, template: str, values: dict[str, Any], key: Any = None) -> None:
-        """Queue a page. With a `key`, the page is hashed by it instead of by its values.
+    def add(self, path: str, template: str, values: dict[str, Any], key: Any = None, *,
+            digest: str | None = None) -> None:
+        """Queue a page. With a `key`, the page is hashed by it instead of by its values; with a
+        `digest` (of `digest`, for a page `settle` found to be rendered), not hashed at all.
 
         A key must determine the values given the path and template: every input the page
         shows feeds it (rows by their `row_hash`), or the page goes stale.
         """
         self.pages.pop(path, None)  # keep the order of the last write
-        self.pages[path] = Page(path, template, values, key)
+        self.pages[path] = Page(path, template, values, key, digest)
+
+    def digest(self, path: str, template: str, key: str) -> str:
+        """The hash of a page known by a `key` string before its values are read."""
+        return hashlib.sha256(
+            f"{self.theme_hash}\0{path}\0{template}\0{key}".encode()).hexdigest()
+
+    def settle(self, path: str, digest: str) -> bool:
+        """Whether the page of this hash (`digest`) needs no rendering: True when it is in place,
+        kept as the tree holds it or linked from the published build; False when it must be
+        rendered (`add` it, with the digest).
+
+        Planning pages this way, the build reads the rows of only the pages it renders.
+        """
+        if self.held.get(path) == digest:
+            self._settled[path] = (digest, KEPT)
+            return True
+        if not self._previous or self.old.get(path) != digest:
+            return False
+        folder = f"{self._output}/{path}"
+        try:
+            os.makedirs(folder, exist_ok=True)
+            link_over(f"{self._previous}/{path}index.html", f"{folder}index.html")
+        except OSError:
+            return False  # gone, or another device: render it
+        self._settled[path] = (digest, LINKED)
+        return True
 
     def page_hash(self, page: Page) -> str | None:
         """sha256 of the page's key, else its pickled inputs; None when they cannot be pickled."""
+        if page.digest is not None:
+            return page.digest
         try:
             if page.key is not None:
                 return key_digest(self.theme_hash, page)
@@ -354,6 +386,9 @@ class PageWriter:
         return what was rendered, reused and deleted."""
         hashes: dict[str, str] = {}
         done = [0, 0, 0]
+        for path, (settled, action) in self._settled.items():
+            hashes[path] = settled
+            done[action] += 1
         for path, digest, action in self._results():
             # "" for a page that could not be hashed: listed (sitemap, page count), never reused.
             hashes[path] = digest or ""

@@ -106,16 +106,6 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
-def _hashed_rows(con: duckdb.DuckDBPyConnection, sql: str, order: str) -> list[Row]:
-    """The rows of `sql` in `order`, each with `row_hash`: the md5 of all its columns in JSON.
-
-    A page made from rows is keyed by their hashes (`disclosures.incremental`): computed here,
-    in one vectorised pass, instead of serialising every page's values in Python.
-    """
-    return _rows(con, f"SELECT x.*, md5(to_json(x)::VARCHAR) AS row_hash FROM ({sql}) x "
-                      f"ORDER BY {order}")
-
-
 def _group(rows: list[Row], key: str) -> dict[str, list[Row]]:
     grouped: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
@@ -136,56 +126,34 @@ def _provenance(record: str, doc: str) -> str:
 
 @dataclass
 class SiteData:
-    """Every row the site shows, read in one pass over the database."""
+    """The rows of the site's smaller pages, read in one pass over the database.
+
+    The tender and organisation pages, hundreds of thousands of them, are planned in the
+    database instead (`hold_record_rows`): only the rows of the pages a build renders are read.
+    """
 
     figures: Row
     latest_awards: list[Row]
-    tenders: list[Row]
-    awards_by_tender: dict[str, list[Row]]
-    bids_by_tender: dict[str, list[Row]]
-    organisations: list[Row]
-    tenders_by_buyer: dict[str, list[Row]]
-    awards_by_supplier: dict[str, list[Row]]
     list_items: list[Row]
     approval_items: list[Row]
     cases_by_item: dict[str, list[Row]]
-    feed_awards: list[Row] = field(default_factory=list)
-    # Added for the detail pages: changes, flags, departments, projects, organisation totals.
     list_changes: list[Row] = field(default_factory=list)  # newest first
     overdue_cases: list[Row] = field(default_factory=list)  # newest acceptance first
-    flags_by_tender: dict[str, list[Row]] = field(default_factory=dict)
-    flags_by_org: dict[str, list[Row]] = field(default_factory=dict)
-    org_stats: dict[str, Row] = field(default_factory=dict)
     departments: list[Row] = field(default_factory=list)
     projects: list[Row] = field(default_factory=list)
 
 
-def read_site(
-    con: duckdb.DuckDBPyConnection, *, latest: int = 20, feed_size: int = 100
-) -> SiteData:
-    tenders = read_tenders(con)
-    awards = read_awards(con)
+def read_site(con: duckdb.DuckDBPyConnection, *, latest: int = 20) -> SiteData:
     cases = read_approval_cases(con)
-    flag_hits = read_record_flags(con)
     return SiteData(
         figures=read_figures(con),
         latest_awards=read_latest_awards(con, latest),
-        tenders=tenders,
-        awards_by_tender=_group(awards, "tender_id"),
-        bids_by_tender=_group(read_bids(con), "tender_id"),
-        organisations=read_organisations(con),
-        tenders_by_buyer=_group([t for t in tenders if t["buyer_id"]], "buyer_id"),
-        awards_by_supplier=_group(awards, "supplier_id"),
         list_items=read_list_items(con),
         approval_items=read_approval_items(con),
         cases_by_item=_group(cases, "item_code"),
-        feed_awards=read_latest_awards(con, feed_size),
         list_changes=read_list_changes(con),
         overdue_cases=sorted((c for c in cases if c["overdue"]),
                              key=lambda c: (c["accepted_at"], c["case_id"]), reverse=True),
-        flags_by_tender=_group([h for h in flag_hits if h["tender_id"]], "tender_id"),
-        flags_by_org=flags_by_organisation(flag_hits),
-        org_stats=read_org_stats(con),
         departments=read_departments(con),
         projects=read_projects(con, cases),
     )
@@ -254,70 +222,321 @@ def read_latest_awards(con: duckdb.DuckDBPyConnection, limit: int) -> list[Row]:
     )
 
 
-def read_awards(con: duckdb.DuckDBPyConnection) -> list[Row]:
-    return _hashed_rows(
-        con,
-        f"SELECT {_AWARD_COLUMNS} {_AWARD_JOINS}",
-        "tender_id, lot NULLS FIRST, amount DESC NULLS LAST, award_id",
-    )
+_TENDERS = f"""
+    SELECT t.tender_id, t.source, t.notice_no, t.title, t.buyer_id, t.agency_id,
+           t.procurement_method, t.category, t.region, t.published_at, t.tender_published_at,
+           t.bid_deadline_at,
+           t.award_date, t.budget_amount, t.currency, t.is_correction, t.url, t.version,
+           b.name AS buyer_name, g.name AS agency_name,
+           d.fetched_at, d.sha256 AS document_sha256, d.http_status,
+           coalesce(x.award_count, 0) AS award_count, x.award_total,
+           x.suppliers
+    FROM current_tenders t
+    LEFT JOIN current_organisations b ON b.org_id = t.buyer_id
+    LEFT JOIN current_organisations g ON g.org_id = t.agency_id
+    {_provenance("t", "d")}
+    LEFT JOIN (
+        SELECT a.tender_id, count(*) AS award_count, sum(a.amount) AS award_total,
+               string_agg(coalesce(o.name, a.supplier_id), '、' ORDER BY a.award_id)
+                   AS suppliers
+        FROM current_awards a
+        LEFT JOIN current_organisations o ON o.org_id = a.supplier_id
+        GROUP BY a.tender_id
+    ) x ON x.tender_id = t.tender_id
+"""
+
+_BIDS = """
+    SELECT bd.bid_id, bd.tender_id, bd.bidder_id, bd.lot, bd.amount, bd.currency,
+           bd.discount_rate,
+           bd.amount_text, bd.rank, bd.disqualified,
+           coalesce(o.name, bd.bidder_id) AS bidder_name
+    FROM current_bids bd
+    LEFT JOIN current_organisations o ON o.org_id = bd.bidder_id
+"""
+
+_ORGANISATIONS = f"""
+    SELECT o.org_id, o.name, o.uscc, o.uscc_valid, o.aliases, o.region, o.source, o.url,
+           d.fetched_at
+    FROM current_organisations o
+    {_provenance("o", "d")}
+"""
+
+# Every red-flag hit with its flag's titles, for the pages of the records it names.
+_RECORD_FLAGS = """
+    SELECT h.flag_code, d.title_zh, d.title_en, h.record_kind, h.record_id, h.tender_id,
+           h.buyer_id, h.supplier_id, t.title AS tender_title
+    FROM flag_hits h
+    JOIN flag_definitions d ON d.code = h.flag_code
+    LEFT JOIN current_tenders t ON t.tender_id = h.tender_id
+"""
+
+# Awards (CNY) by buyer, supplier and year: what an organisation's totals are made of.
+_AWARD_PAIRS = """
+    SELECT t.buyer_id, a.supplier_id,
+           coalesce(s.name, a.supplier_id) AS supplier_name,
+           coalesce(b.name, t.buyer_id) AS buyer_name,
+           year(coalesce(a.award_date, t.published_at)) AS year,
+           count(*) AS awards, coalesce(sum(a.amount), 0) AS amount
+    FROM current_awards a
+    JOIN current_tenders t ON t.tender_id = a.tender_id
+    LEFT JOIN current_organisations s ON s.org_id = a.supplier_id
+    LEFT JOIN current_organisations b ON b.org_id = t.buyer_id
+    WHERE a.currency = 'CNY' OR a.currency IS NULL
+    GROUP BY ALL
+"""
+
+# --- the tender and organisation pages, planned in the database --------------------------------
+#
+# A site has a few pages per tender and organisation: hundreds of thousands of them. A build
+# holds their rows in temporary tables (`hold_record_rows`), each row with its `row_hash` (the
+# md5 of its columns in JSON) and its `position` in the site's order. One query a page type
+# then gives every page's key, made from the hashes of the rows it shows; only the rows of the
+# pages whose key changed since the last build are read into Python and rendered.
+
+RECORD_ROWS: dict[str, tuple[str, str]] = {
+    "page_tenders": (_TENDERS, "published_at DESC NULLS LAST, tender_id"),
+    "page_awards": (f"SELECT {_AWARD_COLUMNS} {_AWARD_JOINS}",
+                    "tender_id, lot NULLS FIRST, amount DESC NULLS LAST, award_id"),
+    "page_bids": (_BIDS, "tender_id, lot NULLS FIRST, rank NULLS LAST, bid_id"),
+    "page_organisations": (_ORGANISATIONS, "name, org_id"),
+    "page_flags": (_RECORD_FLAGS, "flag_code, record_kind, record_id"),
+    "page_award_pairs": (_AWARD_PAIRS, "buyer_id, supplier_id, supplier_name, buyer_name, "
+                                       "year, awards, amount"),
+}
+
+FACETS: tuple[str, ...] = ("year", "region", "category", "method")
+
+# The tender lists: all tenders (facet ''), and the browse pages of each year, region, category
+# and method; `place` is a tender's place in its list, from 1.
+_TENDER_LISTS = """
+CREATE TEMP TABLE page_tender_lists AS
+SELECT facet, value, tender_id, row_hash,
+       row_number() OVER (PARTITION BY facet, value ORDER BY position) AS place,
+       count(*) OVER (PARTITION BY facet, value) AS total
+FROM (
+    SELECT '' AS facet, '' AS value, tender_id, row_hash, position FROM page_tenders
+    UNION ALL
+    SELECT 'year', CAST(year(published_at) AS VARCHAR), tender_id, row_hash, position
+    FROM page_tenders WHERE published_at IS NOT NULL
+    UNION ALL
+    SELECT 'region', region, tender_id, row_hash, position FROM page_tenders WHERE region <> ''
+    UNION ALL
+    SELECT 'category', category, tender_id, row_hash, position FROM page_tenders
+    WHERE category <> ''
+    UNION ALL
+    SELECT 'method', procurement_method, tender_id, row_hash, position FROM page_tenders
+    WHERE procurement_method <> ''
+)
+"""
+
+_IN = "IN (SELECT unnest(?::VARCHAR[]))"
 
 
-def read_tenders(con: duckdb.DuckDBPyConnection) -> list[Row]:
-    """Every current tender, newest notice first, with buyer, agency, award totals, provenance."""
-    return _hashed_rows(
-        con,
-        f"""
-        SELECT t.tender_id, t.source, t.notice_no, t.title, t.buyer_id, t.agency_id,
-               t.procurement_method, t.category, t.region, t.published_at, t.tender_published_at,
-               t.bid_deadline_at,
-               t.award_date, t.budget_amount, t.currency, t.is_correction, t.url, t.version,
-               b.name AS buyer_name, g.name AS agency_name,
-               d.fetched_at, d.sha256 AS document_sha256, d.http_status,
-               coalesce(x.award_count, 0) AS award_count, x.award_total,
-               x.suppliers
-        FROM current_tenders t
-        LEFT JOIN current_organisations b ON b.org_id = t.buyer_id
-        LEFT JOIN current_organisations g ON g.org_id = t.agency_id
-        {_provenance("t", "d")}
-        LEFT JOIN (
-            SELECT a.tender_id, count(*) AS award_count, sum(a.amount) AS award_total,
-                   string_agg(coalesce(o.name, a.supplier_id), '、' ORDER BY a.award_id)
-                       AS suppliers
-            FROM current_awards a
-            LEFT JOIN current_organisations o ON o.org_id = a.supplier_id
-            GROUP BY a.tender_id
-        ) x ON x.tender_id = t.tender_id
-        """,
-        "published_at DESC NULLS LAST, tender_id",
-    )
+def hold_record_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """Hold the rows of the tender and organisation pages for this connection's later queries.
+
+    Each table of RECORD_ROWS, and `page_tender_lists`, is computed once, in one vectorised pass;
+    ties in the order fall back to the row's hash, so positions are the same on every build.
+    Needs `hold_flag_hits` first.
+    """
+    for table, (sql, order) in RECORD_ROWS.items():
+        con.execute(
+            f"CREATE TEMP TABLE {table} AS SELECT y.*, "
+            f"row_number() OVER (ORDER BY {order}, row_hash) AS position "
+            f"FROM (SELECT x.*, md5(to_json(x)::VARCHAR) AS row_hash FROM ({sql}) x) y")
+    con.execute(_TENDER_LISTS)
 
 
-def read_bids(con: duckdb.DuckDBPyConnection) -> list[Row]:
-    return _hashed_rows(
+def _held(con: duckdb.DuckDBPyConnection, table: str, where: str = "",
+          params: list[Any] | None = None) -> list[Row]:
+    """Rows of a table `hold_record_rows` made, in the site's order, with their `row_hash`."""
+    return _rows(con, f"SELECT * EXCLUDE (position) FROM {table} {where} ORDER BY position",
+                 params)
+
+
+def tender_page_keys(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(tender id, key) of every tender page: the md5 of the hashes of the rows it shows, the
+    tender's and its awards', bids' and red flags'."""
+    return con.execute(
+        """
+        WITH awards AS (SELECT tender_id, string_agg(row_hash, ',' ORDER BY position) AS h
+                        FROM page_awards GROUP BY tender_id),
+             bids AS (SELECT tender_id, string_agg(row_hash, ',' ORDER BY position) AS h
+                      FROM page_bids GROUP BY tender_id),
+             flags AS (SELECT tender_id, string_agg(row_hash, ',' ORDER BY position) AS h
+                       FROM page_flags WHERE tender_id IS NOT NULL GROUP BY tender_id)
+        SELECT t.tender_id,
+               md5(concat_ws('|', t.row_hash, coalesce(awards.h, ''), coalesce(bids.h, ''),
+                             coalesce(flags.h, '')))
+        FROM page_tenders t
+        LEFT JOIN awards USING (tender_id)
+        LEFT JOIN bids USING (tender_id)
+        LEFT JOIN flags USING (tender_id)
+        ORDER BY t.position
+        """).fetchall()
+
+
+@dataclass
+class TenderRows:
+    """What the pages of some tenders show."""
+
+    tenders: list[Row]
+    awards: dict[str, list[Row]]
+    bids: dict[str, list[Row]]
+    flags: dict[str, list[Row]]
+
+
+def read_tender_rows(con: duckdb.DuckDBPyConnection, tender_ids: list[str]) -> TenderRows:
+    def of(table: str) -> list[Row]:
+        return _held(con, table, f"WHERE tender_id {_IN}", [tender_ids])
+
+    return TenderRows(tenders=of("page_tenders"), awards=_group(of("page_awards"), "tender_id"),
+                      bids=_group(of("page_bids"), "tender_id"),
+                      flags=_group(of("page_flags"), "tender_id"))
+
+
+def tender_list_pages(con: duckdb.DuckDBPyConnection, per_page: int) -> list[Row]:
+    """Every page of every tender list (`facet`, `value`, `number` from 1), with its list's
+    `total` and its `key`: the md5 of its tenders' row hashes in order. Lists by facet and
+    value, pages in order. The list of all tenders has a page even when it is empty."""
+    pages = _rows(
         con,
         """
-        SELECT bd.bid_id, bd.tender_id, bd.bidder_id, bd.lot, bd.amount, bd.currency,
-               bd.discount_rate,
-               bd.amount_text, bd.rank, bd.disqualified,
-               coalesce(o.name, bd.bidder_id) AS bidder_name
-        FROM current_bids bd
-        LEFT JOIN current_organisations o ON o.org_id = bd.bidder_id
-        """,
-        "tender_id, lot NULLS FIRST, rank NULLS LAST, bid_id",
-    )
+        SELECT facet, value, (place - 1) // $1 + 1 AS number, any_value(total) AS total,
+               md5(string_agg(row_hash, ',' ORDER BY place)) AS key
+        FROM page_tender_lists
+        GROUP BY ALL
+        ORDER BY facet, value, number
+        """, [per_page])
+    if not pages or pages[0]["facet"]:
+        pages.insert(0, {"facet": "", "value": "", "number": 1, "total": 0, "key": ""})
+    return pages
 
 
-def read_organisations(con: duckdb.DuckDBPyConnection) -> list[Row]:
-    """Every current organisation, by name, with its provenance."""
-    return _hashed_rows(
+def read_tender_list_rows(con: duckdb.DuckDBPyConnection, per_page: int,
+                          pages: list[tuple[str, str, int]]) -> dict[tuple[str, str, int],
+                                                                    list[Row]]:
+    """The tenders on each of `pages` ((facet, value, number) of `tender_list_pages`)."""
+    if not pages:
+        return {}
+    rows = _rows(
         con,
-        f"""
-        SELECT o.org_id, o.name, o.uscc, o.uscc_valid, o.aliases, o.region, o.source, o.url,
-               d.fetched_at
-        FROM current_organisations o
-        {_provenance("o", "d")}
-        """,
-        "name, org_id",
+        """
+        WITH wanted AS (SELECT unnest($2::VARCHAR[]) AS facet, unnest($3::VARCHAR[]) AS value,
+                               unnest($4::BIGINT[]) AS number)
+        SELECT l.facet AS list_facet, l.value AS list_value, w.number AS list_page,
+               t.* EXCLUDE (position)
+        FROM page_tender_lists l
+        JOIN wanted w ON w.facet = l.facet AND w.value = l.value
+                     AND w.number = (l.place - 1) // $1 + 1
+        JOIN page_tenders t ON t.tender_id = l.tender_id
+        ORDER BY l.facet, l.value, l.place
+        """, [per_page, [p[0] for p in pages], [p[1] for p in pages], [p[2] for p in pages]])
+    grouped: dict[tuple[str, str, int], list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[(row.pop("list_facet"), row.pop("list_value"), row.pop("list_page"))].append(row)
+    return dict(grouped)
+
+
+def organisation_list_pages(con: duckdb.DuckDBPyConnection, per_page: int) -> list[Row]:
+    """Every page of the organisations' list (`number` from 1), with `total` and `key`; one
+    page when there are none."""
+    pages = _rows(
+        con,
+        """
+        SELECT (position - 1) // $1 + 1 AS number,
+               (SELECT count(*) FROM page_organisations) AS total,
+               md5(string_agg(row_hash, ',' ORDER BY position)) AS key
+        FROM page_organisations
+        GROUP BY ALL
+        ORDER BY number
+        """, [per_page])
+    return pages or [{"number": 1, "total": 0, "key": ""}]
+
+
+def read_organisation_list_rows(con: duckdb.DuckDBPyConnection, per_page: int,
+                                numbers: list[int]) -> dict[int, list[Row]]:
+    rows = _rows(con, "SELECT (position - 1) // $1 + 1 AS list_page, * EXCLUDE (position) "
+                      "FROM page_organisations "
+                      "WHERE (position - 1) // $1 + 1 IN (SELECT unnest($2::BIGINT[])) "
+                      "ORDER BY position", [per_page, numbers])
+    grouped: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[row.pop("list_page")].append(row)
+    return dict(grouped)
+
+
+def organisation_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT org_id FROM page_organisations").fetchall()}
+
+
+def organisation_page_keys(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(organisation id, key) of every organisation page: the md5 of the hashes of the rows it
+    shows, its own, the tenders it bought, the awards it won, the award totals it takes part
+    in (as buyer or as supplier), and the red flags that name it."""
+    return con.execute(
+        """
+        WITH bought AS (SELECT buyer_id AS org_id, string_agg(row_hash, ',' ORDER BY position) AS h
+                        FROM page_tenders WHERE buyer_id IS NOT NULL GROUP BY buyer_id),
+             won AS (SELECT supplier_id AS org_id, string_agg(row_hash, ',' ORDER BY position) AS h
+                     FROM page_awards WHERE supplier_id IS NOT NULL GROUP BY supplier_id),
+             totals AS (
+                 SELECT org_id, string_agg(h, ',' ORDER BY h) AS h FROM (
+                     SELECT buyer_id AS org_id, 'b' || row_hash AS h FROM page_award_pairs
+                     WHERE buyer_id IS NOT NULL
+                     UNION ALL
+                     SELECT supplier_id, 's' || row_hash FROM page_award_pairs
+                     WHERE supplier_id IS NOT NULL
+                 ) GROUP BY org_id),
+             flagged AS (
+                 SELECT org_id, string_agg(row_hash, ',' ORDER BY position) AS h FROM (
+                     SELECT DISTINCT org_id, row_hash, position FROM (
+                         SELECT unnest([buyer_id, supplier_id, CASE WHEN record_kind =
+                                        'organisation' THEN record_id END]) AS org_id,
+                                row_hash, position
+                         FROM page_flags)
+                     WHERE org_id IS NOT NULL
+                 ) GROUP BY org_id)
+        SELECT o.org_id,
+               md5(concat_ws('|', o.row_hash, coalesce(bought.h, ''), coalesce(won.h, ''),
+                             coalesce(totals.h, ''), coalesce(flagged.h, '')))
+        FROM page_organisations o
+        LEFT JOIN bought USING (org_id)
+        LEFT JOIN won USING (org_id)
+        LEFT JOIN totals USING (org_id)
+        LEFT JOIN flagged USING (org_id)
+        ORDER BY o.position
+        """).fetchall()
+
+
+@dataclass
+class OrganisationRows:
+    """What the pages of some organisations show."""
+
+    organisations: list[Row]
+    tenders_by_buyer: dict[str, list[Row]]
+    awards_by_supplier: dict[str, list[Row]]
+    stats: dict[str, Row]
+    flags: dict[str, list[Row]]
+
+
+def read_organisation_rows(con: duckdb.DuckDBPyConnection,
+                           org_ids: list[str]) -> OrganisationRows:
+    wanted = set(org_ids)
+    pairs = _held(con, "page_award_pairs", f"WHERE buyer_id {_IN} OR supplier_id {_IN}",
+                  [org_ids, org_ids])
+    hits = _held(con, "page_flags", f"WHERE buyer_id {_IN} OR supplier_id {_IN} OR "
+                                    f"(record_kind = 'organisation' AND record_id {_IN})",
+                 [org_ids, org_ids, org_ids])
+    return OrganisationRows(
+        organisations=_held(con, "page_organisations", f"WHERE org_id {_IN}", [org_ids]),
+        tenders_by_buyer=_group(_held(con, "page_tenders", f"WHERE buyer_id {_IN}", [org_ids]),
+                                "buyer_id"),
+        awards_by_supplier=_group(
+            _held(con, "page_awards", f"WHERE supplier_id {_IN}", [org_ids]), "supplier_id"),
+        # Pairs and hits name other organisations too, whose figures here would be partial.
+        stats={k: v for k, v in org_stats(pairs).items() if k in wanted},
+        flags={k: v for k, v in flags_by_organisation(hits).items() if k in wanted},
     )
 
 
@@ -444,21 +663,6 @@ def read_list_changes(con: duckdb.DuckDBPyConnection) -> list[Row]:
     )
 
 
-def read_record_flags(con: duckdb.DuckDBPyConnection) -> list[Row]:
-    """Every red-flag hit with its flag's titles, for the pages of the records it names."""
-    return _hashed_rows(
-        con,
-        """
-        SELECT h.flag_code, d.title_zh, d.title_en, h.record_kind, h.record_id, h.tender_id,
-               h.buyer_id, h.supplier_id, t.title AS tender_title
-        FROM flag_hits h
-        JOIN flag_definitions d ON d.code = h.flag_code
-        LEFT JOIN current_tenders t ON t.tender_id = h.tender_id
-        """,
-        "flag_code, record_kind, record_id",
-    )
-
-
 def flags_by_organisation(hits: list[Row]) -> dict[str, list[Row]]:
     """Hits naming an organisation as buyer, supplier or the record itself, once each."""
     grouped: dict[str, list[Row]] = defaultdict(list)
@@ -471,25 +675,9 @@ def flags_by_organisation(hits: list[Row]) -> dict[str, list[Row]]:
     return dict(grouped)
 
 
-def read_org_stats(con: duckdb.DuckDBPyConnection, *, top: int = 10) -> dict[str, Row]:
-    """Per organisation: totals won and spent (CNY), both by year, and its top counterparts."""
-    pairs = _rows(
-        con,
-        """
-        SELECT t.buyer_id, a.supplier_id,
-               coalesce(s.name, a.supplier_id) AS supplier_name,
-               coalesce(b.name, t.buyer_id) AS buyer_name,
-               year(coalesce(a.award_date, t.published_at)) AS year,
-               count(*) AS awards, coalesce(sum(a.amount), 0) AS amount
-        FROM current_awards a
-        JOIN current_tenders t ON t.tender_id = a.tender_id
-        LEFT JOIN current_organisations s ON s.org_id = a.supplier_id
-        LEFT JOIN current_organisations b ON b.org_id = t.buyer_id
-        WHERE a.currency = 'CNY' OR a.currency IS NULL
-        GROUP BY ALL
-        ORDER BY ALL
-        """,
-    )
+def org_stats(pairs: list[Row], *, top: int = 10) -> dict[str, Row]:
+    """Per organisation in `pairs` (rows of `_AWARD_PAIRS`): totals won and spent (CNY), both by
+    year, and its top counterparts."""
     stats: dict[str, Row] = {}
 
     def entry(org_id: str) -> Row:
@@ -609,32 +797,6 @@ def read_projects(con: duckdb.DuckDBPyConnection, cases: list[Row]) -> list[Row]
         project["case_rows"] = sorted(by_project.get(project["project_code"], []),
                                       key=lambda c: (c["accepted_at"], c["case_id"]))
     return projects
-
-
-FACETS: tuple[str, ...] = ("year", "region", "category", "method")
-
-
-def facet_value(tender: Row, facet: str) -> str | None:
-    if facet == "year":
-        published = tender["published_at"]
-        return str(published.year) if published else None
-    column = {"region": "region", "category": "category", "method": "procurement_method"}[facet]
-    value = tender[column]
-    return str(value) if value else None
-
-
-def tender_facets(tenders: list[Row]) -> dict[str, dict[str, list[Row]]]:
-    """Tenders grouped by year, region, category and method (each in the list's order)."""
-    facets: dict[str, dict[str, list[Row]]] = {facet: defaultdict(list) for facet in FACETS}
-    for tender in tenders:
-        for facet in FACETS:
-            value = facet_value(tender, facet)
-            if value is not None:
-                facets[facet][value].append(tender)
-    return {
-        facet: dict(sorted(groups.items(), reverse=facet == "year"))
-        for facet, groups in facets.items()
-    }
 
 
 @dataclass

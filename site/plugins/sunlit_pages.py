@@ -1,14 +1,18 @@
 """Pelican plugin: Sunlit's record pages, feeds and browser search index, from the database.
 
-The generator reads every row it needs through `disclosures.publish` in `generate_context()`
-(a handful of queries, whatever the number of records), then writes each page with Pelican's
-writer and the theme's compiled Jinja2 templates in `generate_output()`. No Markdown is made per
-record and no SQL lives here.
+The generator reads the rows of the smaller pages through `disclosures.publish` in
+`generate_context()` (a handful of queries, whatever the number of records), and holds the rows of
+the tender and organisation pages in the database, where one query a page type gives every
+page's key. `generate_output()` settles each page by its key (left in place or linked when
+unchanged, `disclosures.incremental`), reads the rows of only the pages left to render, and
+renders them with the theme's compiled Jinja2 templates. No Markdown is made per record and no
+SQL lives here.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -505,34 +509,25 @@ class ListPage:
     next_path: str | None
 
 
-def list_key(page: ListPage) -> tuple[Any, ...]:
-    """What a list page's values are made from: its place in the list and its rows' hashes."""
-    return (page.number, page.pages, page.first, page.path, page.previous_path, page.next_path,
-            [item["row_hash"] for item in page.items])
-
-
-def row_hashes(rows: Sequence[dict[str, Any]]) -> list[str]:
-    return [row["row_hash"] for row in rows]
-
-
 def _page_path(folder: str, number: int) -> str:
     return f"{folder}/" if number == 1 else f"{folder}/page/{number}/"
 
 
 def paginate(items: Sequence[Any], per_page: int, folder: str) -> list[ListPage]:
     count = max(1, -(-len(items) // per_page))
-    return [
-        ListPage(
-            number=n,
-            pages=count,
-            items=items[(n - 1) * per_page : n * per_page],
-            first=(n - 1) * per_page + 1,
-            path=_page_path(folder, n),
-            previous_path=_page_path(folder, n - 1) if n > 1 else None,
-            next_path=_page_path(folder, n + 1) if n < count else None,
-        )
-        for n in range(1, count + 1)
-    ]
+    return [list_page(folder, n, count, per_page, items[(n - 1) * per_page : n * per_page])
+            for n in range(1, count + 1)]
+
+
+def list_page(folder: str, number: int, count: int, per_page: int,
+              items: Sequence[Any]) -> ListPage:
+    """Page `number` of `count` of a list, showing `items`."""
+    return ListPage(
+        number=number, pages=count, items=items, first=(number - 1) * per_page + 1,
+        path=_page_path(folder, number),
+        previous_path=_page_path(folder, number - 1) if number > 1 else None,
+        next_path=_page_path(folder, number + 1) if number < count else None,
+    )
 
 
 class SunlitPagesGenerator(Generator):
@@ -552,17 +547,17 @@ class SunlitPagesGenerator(Generator):
         self._held = incremental.read_manifest(output, incremental.HELD_PATH)
         # Before the database is opened here: the export may run in a forked process.
         self._start_export(db, output / "data")
-        with publish.open_reader(db) as con:
-            publish.hold_flag_hits(con)
-            self.data = publish.read_site(
-                con,
-                latest=self.settings.get("SUNLIT_LATEST_AWARDS", 20),
-                feed_size=feeds.FEED_SIZE,
-            )
-            wants_search = self.settings.get("SUNLIT_SEARCH_INDEX", True)
-            self.search_rows = publish.read_search_rows(con) if wants_search else None
-            self.flag_pages = publish.read_flag_pages(con)
-            self.sources = publish.read_sources(con)
+        # Open until the pages are planned (`generate_output`): they read their rows from it.
+        self._reader = contextlib.ExitStack()
+        con = self._con = self._reader.enter_context(publish.open_reader(db))
+        publish.hold_flag_hits(con)
+        publish.hold_record_rows(con)
+        self.data = publish.read_site(con, latest=self.settings.get("SUNLIT_LATEST_AWARDS", 20))
+        wants_search = self.settings.get("SUNLIT_SEARCH_INDEX", True)
+        self.search_rows = publish.read_search_rows(con) if wants_search else None
+        self.flag_pages = publish.read_flag_pages(con)
+        self.sources = publish.read_sources(con)
+        self._org_id_set = publish.organisation_ids(con)
 
     def _write(self, writer: Writer | None, path: str, template: str, key: Any = None,
                **values: Any) -> None:
@@ -648,16 +643,18 @@ class SunlitPagesGenerator(Generator):
         self._compiled: dict[tuple[str, str], Any] = {}
         self._start_pages()
         per_page = int(self.settings.get("SUNLIT_PER_PAGE", 50))
-        self._write_home(writer)
-        self._write_tenders(writer, per_page)
-        self._write_tender_browse(writer, per_page)
-        self._write_organisations(writer, per_page)
-        self._write_departments(writer)
-        self._write_lists(writer, per_page)
-        self._write_approvals(writer)
-        self._write_projects(writer, per_page)
-        self._write_lang(writer, "search/", "search")
-        self._write_flags_sources(writer)
+        try:
+            self._write_home(writer)
+            self._write_tenders(writer, per_page)
+            self._write_organisations(writer, per_page)
+            self._write_departments(writer)
+            self._write_lists(writer, per_page)
+            self._write_approvals(writer)
+            self._write_projects(writer, per_page)
+            self._write_lang(writer, "search/", "search")
+            self._write_flags_sources(writer)
+        finally:
+            self._reader.close()  # before the workers fork: they need none of it
         # The workers write the pages while Pelican goes on (the feeds, its own pages) and the
         # downloads are exported; `_finalized` waits for both.
         self._pages.start()
@@ -668,6 +665,7 @@ class SunlitPagesGenerator(Generator):
         if pelican.settings is not self.settings:
             return  # another build's, run in this process
         signals.finalized.disconnect(self._finalized)
+        self._reader.close()  # when a build failed before its pages were planned
         self._write_data()
         self._finish_pages()
 
@@ -688,33 +686,6 @@ class SunlitPagesGenerator(Generator):
                          latest_awards=data.latest_awards, latest_changes=data.list_changes[:10],
                          overdue_cases=data.overdue_cases[:10],
                          overdue_total=len(data.overdue_cases))
-
-    def _write_tender_browse(self, writer: Writer, per_page: int) -> None:
-        """/tenders/<facet>/<value>/: the tenders of one year, region, category or method."""
-        for facet, groups in self._facets().items():
-            for value, tenders in groups.items():
-                folder = f"tenders/{facet}/{publish.path_segment(value)}"
-                feed_kind = {"region": "region", "category": "category"}.get(facet)
-                page_feeds = self._feeds(feed_kind, value) if feed_kind else []
-                for page in paginate(tenders, per_page, folder):
-                    self._write_lang(writer, page.path, "tenders",
-                                     key=(list_key(page), len(tenders), facet, value, page_feeds),
-                                     page=page, total=len(tenders), facet=facet,
-                                     facet_value=value, page_feeds=page_feeds)
-
-    def _facets(self) -> dict[str, dict[str, list[dict[str, Any]]]]:
-        if not hasattr(self, "_facet_groups"):
-            self._facet_groups = publish.tender_facets(self.data.tenders)
-        return self._facet_groups
-
-    def _facet_links(self) -> list[dict[str, Any]]:
-        return [
-            {"facet": facet,
-             "values": [{"value": value, "count": len(tenders),
-                         "path": f"tenders/{facet}/{publish.path_segment(value)}/"}
-                        for value, tenders in groups.items()]}
-            for facet, groups in self._facets().items() if groups
-        ]
 
     def _department_keys(self) -> set[str]:
         if not hasattr(self, "_departments_seen"):
@@ -743,8 +714,6 @@ class SunlitPagesGenerator(Generator):
             )
 
     def _org_ids(self) -> set[str]:
-        if not hasattr(self, "_org_id_set"):
-            self._org_id_set = {o["org_id"] for o in self.data.organisations}
         return self._org_id_set
 
     def _write_projects(self, writer: Writer, per_page: int) -> None:
@@ -760,59 +729,120 @@ class SunlitPagesGenerator(Generator):
         """The feeds a page links (written by the sunlit_feeds plugin)."""
         return feeds.feeds_for(kind, record_id, self.context.get(feeds.CONTEXT_KEY))
 
+    def _plan_lang(self, path: str, template: str, key: str) -> list[tuple[str, str, str]]:
+        """(language, path, hash) of each language's page at `path` that must be rendered: the
+        others, their hash given by `key` unchanged, are left in place or linked."""
+        todo = []
+        for lang in i18n.LANGUAGES:
+            prefix = i18n.prefix(lang).lstrip("/")
+            full = f"{prefix}/{path}" if prefix else path
+            digest = self._pages.digest(full, template, key)
+            if not self._pages.settle(full, digest):
+                todo.append((lang, full, digest))
+        return todo
+
+    def _write_planned(self, todo: list[tuple[str, str, str]], path: str, template: str,
+                       **values: Any) -> None:
+        """Queue the pages `_plan_lang` left to render, with their values."""
+        for lang, full, digest in todo:
+            self._pages.add(full, template, {"lang": lang, "LANG_PREFIX": i18n.prefix(lang),
+                                             "page_base": path, **values}, digest=digest)
+
     def _write_tenders(self, writer: Writer, per_page: int) -> None:
-        data = self.data
-        for page in paginate(data.tenders, per_page, "tenders"):
-            facet_links = self._facet_links() if page.number == 1 else []
-            self._write_lang(writer, page.path, "tenders",
-                             key=(list_key(page), len(data.tenders), facet_links),
-                             page=page, total=len(data.tenders), facet_links=facet_links)
-        for tender in data.tenders:
-            tender_id = tender["tender_id"]
-            awards = data.awards_by_tender.get(tender_id, [])
-            bids = data.bids_by_tender.get(tender_id, [])
-            flags = data.flags_by_tender.get(tender_id, [])
-            self._write_lang(
-                writer,
-                publish.url_path("tender", tender_id),
-                "tender",
+        """A page per tender, and the tender lists: all tenders, and the browse pages
+        /tenders/<facet>/<value>/ of each year, region, category and method."""
+        con = self._con
+        todo_pages = []
+        for tender_id, key in publish.tender_page_keys(con):
+            path = publish.url_path("tender", tender_id)
+            if todo := self._plan_lang(path, "tender", key):
+                todo_pages.append((tender_id, path, todo))
+        rows = publish.read_tender_rows(con, [tender_id for tender_id, _, _ in todo_pages])
+        by_id = {tender["tender_id"]: tender for tender in rows.tenders}
+        for tender_id, path, todo in todo_pages:
+            tender = by_id[tender_id]
+            self._write_planned(
+                todo, path, "tender", tender=tender,
+                awards=rows.awards.get(tender_id, []), bids=rows.bids.get(tender_id, []),
+                flags=rows.flags.get(tender_id, []),
                 # The timeline is made from the tender row.
-                key=(tender["row_hash"], row_hashes(awards), row_hashes(bids), row_hashes(flags)),
-                tender=tender,
-                awards=awards,
-                bids=bids,
-                flags=flags,
-                timeline=tender_timeline(tender),
-            )
+                timeline=tender_timeline(tender))
+        self._write_tender_lists(per_page)
+
+    def _write_tender_lists(self, per_page: int) -> None:
+        lists = publish.tender_list_pages(self._con, per_page)
+        facets: dict[str, dict[str, int]] = {facet: {} for facet in publish.FACETS}
+        for page in lists:
+            if page["facet"] and page["number"] == 1:
+                facets[page["facet"]][page["value"]] = page["total"]
+        facet_links = [
+            {"facet": facet,
+             "values": [{"value": value, "count": count,
+                         "path": f"tenders/{facet}/{publish.path_segment(value)}/"}
+                        for value, count in sorted(values.items(), reverse=facet == "year")]}
+            for facet, values in facets.items() if values
+        ]
+        links_key = repr(facet_links)
+        todo_pages = []
+        for page in lists:
+            facet, value, number = page["facet"], page["value"], page["number"]
+            folder = f"tenders/{facet}/{publish.path_segment(value)}" if facet else "tenders"
+            extra: dict[str, Any]
+            if facet:
+                feed_kind = {"region": "region", "category": "category"}.get(facet)
+                page_feeds = self._feeds(feed_kind, value) if feed_kind else []
+                extra = {"facet": facet, "facet_value": value, "page_feeds": page_feeds}
+                extra_key = f"{facet}|{value}|{page_feeds!r}"
+            else:
+                extra = {"facet_links": facet_links if number == 1 else []}
+                extra_key = links_key if number == 1 else ""
+            count = max(1, -(-page["total"] // per_page))
+            key = f"{per_page}|{number}|{count}|{page['total']}|{page['key']}|{extra_key}"
+            path = _page_path(folder, number)
+            if todo := self._plan_lang(path, "tenders", key):
+                todo_pages.append((page, folder, count, todo, extra))
+        rows = publish.read_tender_list_rows(
+            self._con, per_page, [(p["facet"], p["value"], p["number"]) for p, *_ in todo_pages])
+        for page, folder, count, todo, extra in todo_pages:
+            number = page["number"]
+            shown = list_page(folder, number, count, per_page,
+                              rows.get((page["facet"], page["value"], number), []))
+            self._write_planned(todo, shown.path, "tenders", page=shown, total=page["total"],
+                                **extra)
 
     def _write_organisations(self, writer: Writer, per_page: int) -> None:
-        data = self.data
-        for page in paginate(data.organisations, per_page, "orgs"):
-            self._write_lang(writer, page.path, "organisations",
-                             key=(list_key(page), len(data.organisations)), page=page,
-                             total=len(data.organisations))
-        for org in data.organisations:
-            org_id = org["org_id"]
-            tenders = data.tenders_by_buyer.get(org_id, [])
-            awards = data.awards_by_supplier.get(org_id, [])
-            stats = data.org_stats.get(org_id, {})
-            flags = data.flags_by_org.get(org_id, [])
+        con = self._con
+        lists = publish.organisation_list_pages(con, per_page)
+        todo_lists = []
+        for page in lists:
+            count = len(lists)
+            key = f"{per_page}|{page['number']}|{count}|{page['total']}|{page['key']}"
+            if todo := self._plan_lang(_page_path("orgs", page["number"]), "organisations", key):
+                todo_lists.append((page, count, todo))
+        items = publish.read_organisation_list_rows(
+            con, per_page, [page["number"] for page, _, _ in todo_lists])
+        for page, count, todo in todo_lists:
+            shown = list_page("orgs", page["number"], count, per_page,
+                              items.get(page["number"], []))
+            self._write_planned(todo, shown.path, "organisations", page=shown,
+                                total=page["total"])
+        todo_pages = []
+        for org_id, key in publish.organisation_page_keys(con):
             is_department = org_id in self._department_keys()
             page_feeds = self._feeds("organisation", org_id)
-            self._write_lang(
-                writer,
-                publish.url_path("organisation", org_id),
-                "organisation",
-                key=(org["row_hash"], row_hashes(tenders), row_hashes(awards), stats,
-                     row_hashes(flags), is_department, page_feeds),
-                org=org,
-                tenders=tenders,
-                awards=awards,
-                stats=stats,
-                flags=flags,
-                is_department=is_department,
-                page_feeds=page_feeds,
-            )
+            path = publish.url_path("organisation", org_id)
+            if todo := self._plan_lang(path, "organisation",
+                                       f"{key}|{is_department}|{page_feeds!r}"):
+                todo_pages.append((org_id, path, todo, is_department, page_feeds))
+        rows = publish.read_organisation_rows(con, [org_id for org_id, *_ in todo_pages])
+        by_id = {org["org_id"]: org for org in rows.organisations}
+        for org_id, path, todo, is_department, page_feeds in todo_pages:
+            self._write_planned(
+                todo, path, "organisation", org=by_id[org_id],
+                tenders=rows.tenders_by_buyer.get(org_id, []),
+                awards=rows.awards_by_supplier.get(org_id, []),
+                stats=rows.stats.get(org_id, {}), flags=rows.flags.get(org_id, []),
+                is_department=is_department, page_feeds=page_feeds)
 
     def _write_lists(self, writer: Writer, per_page: int) -> None:
         by_kind: dict[str, list[dict[str, Any]]] = {}
