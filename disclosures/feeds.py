@@ -1110,17 +1110,17 @@ def opml(title: str, groups: dict[str, list[FeedLink]], site_url: str) -> bytes:
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def group_links(feeds: Iterable[Feed]) -> dict[str, list[FeedLink]]:
+def group_links(links: Iterable[FeedLink]) -> dict[str, list[FeedLink]]:
     """Feed links by kind, in KIND_TITLES order."""
     groups: dict[str, list[FeedLink]] = {kind: [] for kind in KIND_TITLES}
-    for feed in feeds:
-        groups[feed.kind].append(feed.link)
+    for link in links:
+        groups[link.kind].append(link)
     return {kind: links for kind, links in groups.items() if links}
 
 
 def write_opml(feeds: Iterable[Feed], output: Path, info: FeedInfo) -> list[Path]:
     """`feeds/<kind>.opml` for every kind and `feeds/all.opml`; return their paths."""
-    groups = group_links(feeds)
+    groups = group_links(feed.link for feed in feeds)
     paths = []
     for kind, links in groups.items():
         path = output / f"feeds/{kind}.opml"

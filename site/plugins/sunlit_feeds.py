@@ -6,7 +6,8 @@ entries) and puts a `FeedIndex` in the shared context under `feeds.CONTEXT_KEY`,
 plugin can ask which feeds a page links (`feeds.feeds_for(kind, record_id, index)`).
 `generate_output()` writes the feeds: those the output already holds as they are stay, those
 unchanged since the previous build are linked from it, and only the rest have their entries read
-(`feeds.read_entries`) and are rendered; then the OPML files and the feeds directory page.
+(`feeds.read_entries`) and are rendered; then the OPML files. The directory page of the feeds,
+/feeds/, is one of the pages plugin's (from the same index), rendered only when it changes.
 """
 
 from __future__ import annotations
@@ -19,14 +20,14 @@ from pelican import signals
 from pelican.generators import Generator
 from pelican.writers import Writer
 
-from disclosures import feeds, i18n, publish
+from disclosures import feeds, publish
 from disclosures.feeds import Feed
 
 log = logging.getLogger(__name__)
 
 
 class SunlitFeedsGenerator(Generator):
-    """Writes /feeds/: the feeds, `<kind>.opml`, `all.opml` and the directory page."""
+    """Writes /feeds/: the feeds, `<kind>.opml` and `all.opml`."""
 
     feeds: list[feeds.Feed]
 
@@ -44,24 +45,6 @@ class SunlitFeedsGenerator(Generator):
         log.info("feeds: %d rendered, %d linked from the previous build, %d already there, "
                  "%d deleted", stats.rendered, stats.reused, stats.untouched, stats.deleted)
         feeds.write_opml(self.feeds, output, info)
-        page_context = {
-            key: self.context[key]
-            for key in ("SITENAME", "SITESUBTITLE", "SITEURL", "DEFAULT_LANG", "localsiteurl")
-            if key in self.context
-        }
-        groups = [
-            {"kind": kind, "title": feeds.KIND_TITLES[kind], "opml": f"feeds/{kind}.opml",
-             "links": links}
-            for kind, links in feeds.group_links(self.feeds).items()
-        ]
-        for lang in i18n.LANGUAGES:  # the directory page in every language: /feeds/, /en/feeds/
-            prefix = i18n.prefix(lang).lstrip("/")
-            path = f"{prefix}/feeds/" if prefix else "feeds/"
-            writer.write_file(f"{path}index.html", self.get_template("feeds"), page_context,
-                              page_path=path, page_base="feeds/", lang=lang,
-                              LANG_PREFIX=i18n.prefix(lang), groups=groups,
-                              all_opml="feeds/all.opml")
-
 
     def _read_entries(self, to_render: list[Feed]) -> None:
         with publish.open_reader(Path(self.settings["SUNLIT_DB"])) as con:

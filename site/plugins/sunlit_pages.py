@@ -653,6 +653,7 @@ class SunlitPagesGenerator(Generator):
             self._write_projects(writer, per_page)
             self._write_lang(writer, "search/", "search")
             self._write_flags_sources(writer)
+            self._write_feed_directory()
         finally:
             self._reader.close()  # before the workers fork: they need none of it
         # The workers write the pages while Pelican goes on (the feeds, its own pages) and the
@@ -887,6 +888,18 @@ class SunlitPagesGenerator(Generator):
             self._write_lang(writer, f"flags/{publish.path_segment(str(flag['slug']))}/", "flag",
                         flag=flag, page_feeds=self._feeds("flag", str(flag["code"])))
         self._write_lang(writer, "sources/", "sources", sources=self.sources)
+
+    def _write_feed_directory(self) -> None:
+        """/feeds/: every feed the build writes (the sunlit_feeds plugin), by kind."""
+        index = self.context.get(feeds.CONTEXT_KEY)
+        links = index.links.values() if index is not None else []
+        groups = [
+            {"kind": kind, "title": feeds.KIND_TITLES[kind], "opml": f"feeds/{kind}.opml",
+             "links": kind_links}
+            for kind, kind_links in feeds.group_links(links).items()
+        ]
+        self._write_lang(None, "feeds/", "feeds", key=groups, groups=groups,
+                         all_opml="feeds/all.opml")
 
     def _write_data(self) -> None:
         # The downloads are exported into the build itself, so they match the pages exactly.
