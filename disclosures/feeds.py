@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import os
 import pickle
 import re
@@ -39,6 +38,7 @@ from xml.etree import ElementTree
 
 import duckdb
 import nh3
+import orjson
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -1075,10 +1075,8 @@ def write_feeds(
         incremental.write_bytes(output / f"{base}.atom", atom)
         incremental.write_bytes(output / f"{base}.rss", rss)
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
-    # No indent: json's C encoder, for tens of thousands of feeds.
-    incremental.write_bytes(manifest_path, json.dumps(
-        {"format": FORMAT_VERSION, "feeds": plan.hashes}, ensure_ascii=False, sort_keys=True,
-    ).encode())
+    incremental.write_bytes(manifest_path, orjson.dumps(
+        {"format": FORMAT_VERSION, "feeds": plan.hashes}, option=orjson.OPT_SORT_KEYS))
     return WriteStats(feeds=len(feeds), rendered=len(plan.render), reused=reused,
                       untouched=plan.untouched, deleted=len(plan.gone))
 

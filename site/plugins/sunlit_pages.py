@@ -545,6 +545,7 @@ class SunlitPagesGenerator(Generator):
         self._previous = Path(previous) if previous else None
         # What this build's tree already holds, when it is a recycled older build.
         self._held = incremental.read_manifest(output, incremental.HELD_PATH)
+        self._published = incremental.read_manifest(self._previous)
         # Before the database is opened here: the export may run in a forked process.
         self._start_export(db, output / "data")
         # Open until the pages are planned (`generate_output`): they read their rows from it.
@@ -602,7 +603,8 @@ class SunlitPagesGenerator(Generator):
                 self.settings.get("SITEURL", "")))
         processes = int(self.settings.get("SUNLIT_BUILD_PROCESSES") or os.cpu_count() or 1)
         self._pages = incremental.PageWriter(output, self._previous, theme, self._render,
-                                             processes, held=self._held.get("pages"))
+                                             processes, held=self._held.get("pages"),
+                                             published=self._published)
 
     def _finish_pages(self) -> None:
         output = Path(self.output_path)
@@ -933,9 +935,8 @@ class SunlitPagesGenerator(Generator):
                     return
                 except (OSError, ValueError):
                     pass
-            previous = incremental.read_manifest(self._previous)
             saved = self._previous / "data" if self._previous else None
-            if saved and previous.get("data") == self._data_key and (
+            if saved and self._published.get("data") == self._data_key and (
                     saved / "manifest.json").is_file():
                 self._drop_data(out)
                 try:
