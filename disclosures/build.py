@@ -12,16 +12,21 @@ of a new file or link for every page. Its manifest is set aside first (`HELD_PAT
 killed midway leaves a tree no later build trusts; such trees, and any other older ones, are
 moved to `<output>.trash/` and deleted on a background thread, or by the next build when the
 process ends first. A failed build leaves the published site as it was and raises `BuildError`.
+Builds of one site take turns: a build holds `<output>.lock` while it runs, and another build of
+the same site meanwhile fails at once with a `BuildError` that says so.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gc
 import logging
 import os
 import shutil
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,6 +63,21 @@ def builds_dir(output: Path) -> Path:
     return output.parent / f"{output.name}.builds"
 
 
+@contextlib.contextmanager
+def build_lock(output: Path) -> Iterator[None]:
+    """Hold `<output>.lock` for one build: two builds of a site at once would recycle the same
+    tree. The lock goes with the process, so a killed build leaves none behind."""
+    path = output.parent / f"{output.name}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"another `sunlit build` of {output} is running (it holds {path}); "
+                             f"{output} is unchanged") from None
+        yield
+
+
 def trash_dir(output: Path) -> Path:
     """Old builds waiting to be deleted."""
     return output.parent / f"{output.name}.trash"
@@ -82,6 +102,12 @@ def build_site(
     db = Path(db).absolute()
     if not db.is_file():
         raise BuildError(f"cannot build: database {db} does not exist; {output} is unchanged")
+    with build_lock(output):
+        return _build_site(db, output, site_url, settings_file, search_index, processes, started)
+
+
+def _build_site(db: Path, output: Path, site_url: str, settings_file: Path | None,
+                search_index: bool, processes: int | None, started: float) -> BuildResult:
     target = builds_dir(output) / datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     recycle_build(output, target)
     empty_trash(output)

@@ -20,7 +20,7 @@ from sitedata import (
     build_sample_site,
 )
 
-from disclosures.build import BuildError, build_site, builds_dir
+from disclosures.build import BuildError, build_lock, build_site, builds_dir
 from disclosures.publish import path_segment, url_path
 
 pytestmark = pytest.mark.slow
@@ -223,6 +223,17 @@ def test_corrupted_database_leaves_the_published_site_unchanged(small_site: Samp
     assert os.readlink(small_site.output) == target
     assert tree_digest(small_site.output) == before
     assert len(list(builds_dir(small_site.output).iterdir())) == 1  # the failed build is gone
+
+
+def test_a_second_build_of_a_site_waits_its_turn(small_site: SampleSite) -> None:
+    before, target = tree_digest(small_site.output), os.readlink(small_site.output)
+    # A build of this site in progress:
+    with build_lock(small_site.output), pytest.raises(BuildError, match=r"another .* is running"):
+        build_site(small_site.db.path, small_site.output, search_index=False)
+    assert os.readlink(small_site.output) == target
+    assert tree_digest(small_site.output) == before
+    build_site(small_site.db.path, small_site.output, search_index=False)  # its turn now
+    assert os.readlink(small_site.output) != target
 
 
 def test_rebuild_keeps_the_previous_build_and_prunes_older(small_site: SampleSite) -> None:
