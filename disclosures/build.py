@@ -66,13 +66,14 @@ def builds_dir(output: Path) -> Path:
 @contextlib.contextmanager
 def build_lock(output: Path) -> Iterator[None]:
     """Hold `<output>.lock` for one build: two builds of a site at once would recycle the same
-    tree. The lock goes with the process, so a killed build leaves none behind."""
+    tree. A POSIX record lock: the build's forked workers do not inherit it, and it goes with
+    the process, so a killed build leaves none behind."""
     path = output.parent / f"{output.name}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             raise BuildError(f"another `sunlit build` of {output} is running (it holds {path}); "
                              f"{output} is unchanged") from None
         yield

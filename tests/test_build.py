@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from sitedata import (
     build_sample_site,
 )
 
-from disclosures.build import BuildError, build_lock, build_site, builds_dir
+from disclosures.build import BuildError, build_site, builds_dir
 from disclosures.publish import path_segment, url_path
 
 pytestmark = pytest.mark.slow
@@ -227,9 +229,18 @@ def test_corrupted_database_leaves_the_published_site_unchanged(small_site: Samp
 
 def test_a_second_build_of_a_site_waits_its_turn(small_site: SampleSite) -> None:
     before, target = tree_digest(small_site.output), os.readlink(small_site.output)
-    # A build of this site in progress:
-    with build_lock(small_site.output), pytest.raises(BuildError, match=r"another .* is running"):
-        build_site(small_site.db.path, small_site.output, search_index=False)
+    holder = subprocess.Popen(  # a build of this site in progress, in another process
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from disclosures.build import build_lock\n"
+         "with build_lock(Path(sys.argv[1])):\n print('held', flush=True); time.sleep(600)",
+         str(small_site.output)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.raises(BuildError, match=r"another .* is running"):
+            build_site(small_site.db.path, small_site.output, search_index=False)
+    finally:
+        holder.kill()
+        holder.wait()
     assert os.readlink(small_site.output) == target
     assert tree_digest(small_site.output) == before
     build_site(small_site.db.path, small_site.output, search_index=False)  # its turn now

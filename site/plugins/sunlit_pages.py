@@ -519,6 +519,10 @@ def paginate(items: Sequence[Any], per_page: int, folder: str) -> list[ListPage]
             for n in range(1, count + 1)]
 
 
+# Each language's folder in the site, as a path prefix: "" for Chinese, "en/" for English.
+_PATH_PREFIXES = [(lang, f"{i18n.prefix(lang).strip('/')}/".lstrip("/")) for lang in i18n.LANGUAGES]
+
+
 def list_page(folder: str, number: int, count: int, per_page: int,
               items: Sequence[Any]) -> ListPage:
     """Page `number` of `count` of a list, showing `items`."""
@@ -736,11 +740,11 @@ class SunlitPagesGenerator(Generator):
         """(language, path, hash) of each language's page at `path` that must be rendered: the
         others, their hash given by `key` unchanged, are left in place or linked."""
         todo = []
-        for lang in i18n.LANGUAGES:
-            prefix = i18n.prefix(lang).lstrip("/")
-            full = f"{prefix}/{path}" if prefix else path
-            digest = self._pages.digest(full, template, key)
-            if not self._pages.settle(full, digest):
+        pages = self._pages
+        for lang, prefix in _PATH_PREFIXES:
+            full = prefix + path
+            digest = pages.digest(full, template, key)
+            if not pages.settle(full, digest):
                 todo.append((lang, full, digest))
         return todo
 
