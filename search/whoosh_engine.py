@@ -14,16 +14,24 @@ import difflib
 import json
 import os
 import re
+from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import chain, islice
+from itertools import accumulate, chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3LeafMatcher, W3PerDocReader, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    W3Codec,
+    W3LeafMatcher,
+    W3PerDocReader,
+    W3PostingsWriter,
+    _lenfield,
+)
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Frequency, Positions
 from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher, ReadTooFar, WrappingMatcher
@@ -155,8 +163,49 @@ class _Lengths(W3PerDocReader):  # type: ignore[misc]
         return byte_to_length(lbyte) if lbyte else None  # as Whoosh's own reader answers
 
 
+class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
+    """Whoosh's posting writer, writing a block's document numbers, weights and positions each
+    as one byte string.
+
+    Whoosh pickles them as tuples, a Python object a posting: unpickling a block of 128 took
+    some 70 µs, most of a phrase query's time, since a phrase reads a block of each of its words
+    for each document it finds, and uses one posting of it. (`_Postings` reads blocks of both
+    kinds: in Whoosh's, the document numbers are a tuple.)"""
+
+    def _mini_ids(self) -> Any:
+        return super()._mini_ids() if self._byteids else self._ids.tobytes()
+
+    def _mini_weights(self) -> Any:
+        weights = super()._mini_weights()
+        return self._weights.tobytes() if isinstance(weights, tuple) else weights
+
+    def _mini_values(self) -> Any:
+        size = self._format.fixed_value_size()
+        if self._byteids or (size is not None and size >= 0):
+            return super()._mini_values()
+        return b"".join(self._values), array("I", accumulate(map(len, self._values))).tobytes()
+
+
+class _Values:
+    """A block's values, each cut from the block's byte string only when asked for."""
+
+    __slots__ = ("_data", "_ends")
+
+    def __init__(self, data: bytes, ends: bytes) -> None:
+        self._data = data
+        self._ends = array("I")
+        self._ends.frombytes(ends)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> bytes:
+        return self._data[self._ends[i - 1] if i else 0:self._ends[i]]
+
+
 class _Postings(W3LeafMatcher):  # type: ignore[misc]
-    """Whoosh's posting reader, skipping within a block by bisection.
+    """Whoosh's posting reader, for blocks of `_PostingsWriter`'s kind too, skipping within a
+    block by bisection.
 
     Whoosh steps through a block one posting at a time to reach a document: an intersection of
     a common term with a rare one (every bigram of a phrase) read most of the common term's
@@ -182,10 +231,36 @@ class _Postings(W3LeafMatcher):  # type: ignore[misc]
             self._read_ids()
         self._i = bisect_left(self._ids, targetid, self._i)
 
+    def _read_ids(self) -> None:
+        if self._data is None:
+            self._read_data()
+        if not isinstance(self._data[0], bytes):
+            super()._read_ids()
+            return
+        self._ids = array("I")
+        self._ids.frombytes(self._data[0])
+
+    def _read_weights(self) -> None:
+        if self._data is None:
+            self._read_data()
+        if not isinstance(self._data[1], bytes):
+            super()._read_weights()
+            return
+        self._weights = array("f")
+        self._weights.frombytes(self._data[1])
+
+    def _read_values(self) -> None:
+        if self._data is None:
+            self._read_data()
+        if isinstance(self._data[0], bytes) and isinstance(self._data[2], tuple):
+            self._values = _Values(*self._data[2])
+        else:
+            super()._read_values()
+
 
 class SunlitCodec(W3Codec):  # type: ignore[misc]
-    """Whoosh's codec with small uncompressed posting blocks, field lengths read whole and
-    postings skipped by bisection.
+    """Whoosh's codec with small uncompressed posting blocks of `_PostingsWriter`'s kind, field
+    lengths read whole and postings skipped by bisection.
 
     Posting blocks are small (most terms of a record are in few records): zlib costs more time
     writing and reading them than the bytes it saves. (Whoosh's inlining of short posting
@@ -196,6 +271,10 @@ class SunlitCodec(W3Codec):  # type: ignore[misc]
 
     def per_document_reader(self, storage: Any, segment: Any) -> _Lengths:
         return _Lengths(storage, segment)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> _PostingsWriter:
+        return _PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                               compression=self._compression, inlinelimit=self._inlinelimit)
 
     def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None,
                         scorer: Any = None) -> Matcher:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3PostingsWriter
 from whoosh.formats import Frequency, Positions
 
 from search import whoosh_engine
@@ -133,3 +134,21 @@ def test_a_phrase_finds_and_scores_what_whoosh_own_phrase_query_does(tmp_path: P
             assert [(h.docnum, h.score) for h in ours] == [(h.docnum, h.score) for h in own]
             assert len(ours) == len(own)
         assert engine.search(f'"{text}"').total > 0
+
+
+def test_an_index_of_whoosh_own_posting_blocks_reads_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    documents = [replace(TENDER, record_id=f"t{n}", code=f"HBCG2025{n:07d}",
+                         title=f"{'宜昌' if n % 3 else '当阳'}市污水处理厂提标改造工程 {n}")
+                 for n in range(400)]
+    ours = WhooshEngine(tmp_path / "ours")
+    ours.rebuild(documents)
+    with monkeypatch.context() as patch:
+        patch.setattr(whoosh_engine.SunlitCodec, "postings_writer",
+                      lambda _, dbfile, byteids=False: W3PostingsWriter(dbfile, 128, byteids))
+        own = WhooshEngine(tmp_path / "own")
+        own.rebuild(documents)
+    for query in ('"宜昌市污水处理厂"', "当阳", "supplier:恒泰", "HBCG20250000123"):
+        found, expected = ours.search(query, limit=500), own.search(query, limit=500)
+        assert found.total > 0
+        assert [(h.key, h.score) for h in found.hits] == [(h.key, h.score) for h in expected.hits]
