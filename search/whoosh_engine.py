@@ -172,6 +172,8 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     for each document it finds, and uses one posting of it. (`_Postings` reads blocks of both
     kinds: in Whoosh's, the document numbers are a tuple.)"""
 
+    _terminfo: Any  # the term being written's
+
     def _mini_ids(self) -> Any:
         return super()._mini_ids() if self._byteids else self._ids.tobytes()
 
@@ -184,6 +186,16 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         if self._byteids or (size is not None and size >= 0):
             return super()._mini_values()
         return b"".join(self._values), array("I", accumulate(map(len, self._values))).tobytes()
+
+    def finish_postings(self) -> Any:
+        # Whoosh 2.7.4 calls `set_inline` here, a method its term info does not have.
+        if self.written() or len(self) >= self._inlinelimit:
+            return super().finish_postings()
+        terminfo = self._terminfo
+        terminfo.add_block(self)
+        terminfo.set_inlined(self._ids, self._weights, self._values)
+        self._terminfo = None
+        return terminfo
 
 
 class _Values:
@@ -263,11 +275,12 @@ class SunlitCodec(W3Codec):  # type: ignore[misc]
     lengths read whole and postings skipped by bisection.
 
     Posting blocks are small (most terms of a record are in few records): zlib costs more time
-    writing and reading them than the bytes it saves. (Whoosh's inlining of short posting
-    lists, `inlinelimit`, is broken in 2.7.4 and stays off.)"""
+    writing and reading them than the bytes it saves. A term of one record (a key, a code, most
+    amounts: nine terms in ten) keeps its posting in the term table instead of a block of its
+    own (Whoosh's `inlinelimit`, which `_PostingsWriter` mends)."""
 
     def __init__(self) -> None:
-        super().__init__(blocklimit=128, compression=0, inlinelimit=1)
+        super().__init__(blocklimit=128, compression=0, inlinelimit=2)
 
     def per_document_reader(self, storage: Any, segment: Any) -> _Lengths:
         return _Lengths(storage, segment)
