@@ -168,8 +168,8 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     as one byte string.
 
     Whoosh pickles them as tuples, a Python object a posting: unpickling a block of 128 took
-    some 70 µs, most of a phrase query's time, since a phrase reads a block of each of its words
-    for each document it finds, and uses one posting of it. (`_Postings` reads blocks of both
+    some 70 µs, the largest single cost of a phrase query, which reads a block of each of its
+    words for each document it finds and uses one posting of it. (`_Postings` reads blocks of both
     kinds: in Whoosh's, the document numbers are a tuple.)"""
 
     _terminfo: Any  # the term being written's
