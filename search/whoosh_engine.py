@@ -14,18 +14,29 @@ import difflib
 import json
 import os
 import re
+from array import array
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import chain, islice
+from itertools import accumulate, chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3PerDocReader, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    W3Codec,
+    W3LeafMatcher,
+    W3PerDocReader,
+    W3PostingsWriter,
+    _lenfield,
+)
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Frequency, Positions
+from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher, ReadTooFar, WrappingMatcher
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
+from whoosh.query.spans import Span, SpanNear2, SpanWrappingMatcher
 from whoosh.searching import Searcher
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
@@ -152,18 +163,138 @@ class _Lengths(W3PerDocReader):  # type: ignore[misc]
         return byte_to_length(lbyte) if lbyte else None  # as Whoosh's own reader answers
 
 
+class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
+    """Whoosh's posting writer, writing a block's document numbers, weights and positions each
+    as one byte string.
+
+    Whoosh pickles them as tuples, a Python object a posting: unpickling a block of 128 took
+    some 70 µs, the largest single cost of a phrase query, which reads a block of each of its
+    words for each document it finds and uses one posting of it. (`_Postings` reads blocks of both
+    kinds: in Whoosh's, the document numbers are a tuple.)"""
+
+    _terminfo: Any  # the term being written's
+
+    def _mini_ids(self) -> Any:
+        return super()._mini_ids() if self._byteids else self._ids.tobytes()
+
+    def _mini_weights(self) -> Any:
+        weights = super()._mini_weights()
+        return self._weights.tobytes() if isinstance(weights, tuple) else weights
+
+    def _mini_values(self) -> Any:
+        size = self._format.fixed_value_size()
+        if self._byteids or (size is not None and size >= 0):
+            return super()._mini_values()
+        return b"".join(self._values), array("I", accumulate(map(len, self._values))).tobytes()
+
+    def finish_postings(self) -> Any:
+        # Whoosh 2.7.4 calls `set_inline` here, a method its term info does not have.
+        if self.written() or len(self) >= self._inlinelimit:
+            return super().finish_postings()
+        terminfo = self._terminfo
+        terminfo.add_block(self)
+        terminfo.set_inlined(self._ids, self._weights, self._values)
+        self._terminfo = None
+        return terminfo
+
+
+class _Values:
+    """A block's values, each cut from the block's byte string only when asked for."""
+
+    __slots__ = ("_data", "_ends")
+
+    def __init__(self, data: bytes, ends: bytes) -> None:
+        self._data = data
+        self._ends = array("I")
+        self._ends.frombytes(ends)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> bytes:
+        return self._data[self._ends[i - 1] if i else 0:self._ends[i]]
+
+
+class _Postings(W3LeafMatcher):  # type: ignore[misc]
+    """Whoosh's posting reader, for blocks of `_PostingsWriter`'s kind too, skipping within a
+    block by bisection.
+
+    Whoosh steps through a block one posting at a time to reach a document: an intersection of
+    a common term with a rare one (every bigram of a phrase) read most of the common term's
+    postings that way."""
+
+    _i: int  # the current posting's place in its block
+
+    def skip_to(self, targetid: int) -> None:
+        if not self.is_active():
+            raise ReadTooFar
+        if self._ids is None:
+            self._read_ids()
+        if targetid <= self._ids[self._i]:
+            return
+        if targetid > self._maxid:
+            # Block headers alone say which block holds the target: the skipped blocks' postings
+            # are never read.
+            while targetid > self._maxid:
+                if self._lastblock:
+                    self._atend = True
+                    return
+                self._goto(self._nextoffset)
+            self._read_ids()
+        self._i = bisect_left(self._ids, targetid, self._i)
+
+    def _read_ids(self) -> None:
+        if self._data is None:
+            self._read_data()
+        if not isinstance(self._data[0], bytes):
+            super()._read_ids()
+            return
+        self._ids = array("I")
+        self._ids.frombytes(self._data[0])
+
+    def _read_weights(self) -> None:
+        if self._data is None:
+            self._read_data()
+        if not isinstance(self._data[1], bytes):
+            super()._read_weights()
+            return
+        self._weights = array("f")
+        self._weights.frombytes(self._data[1])
+
+    def _read_values(self) -> None:
+        if self._data is None:
+            self._read_data()
+        if isinstance(self._data[0], bytes) and isinstance(self._data[2], tuple):
+            self._values = _Values(*self._data[2])
+        else:
+            super()._read_values()
+
+
 class SunlitCodec(W3Codec):  # type: ignore[misc]
-    """Whoosh's codec with small uncompressed posting blocks and field lengths read whole.
+    """Whoosh's codec with small uncompressed posting blocks of `_PostingsWriter`'s kind, field
+    lengths read whole and postings skipped by bisection.
 
     Posting blocks are small (most terms of a record are in few records): zlib costs more time
-    writing and reading them than the bytes it saves. (Whoosh's inlining of short posting
-    lists, `inlinelimit`, is broken in 2.7.4 and stays off.)"""
+    writing and reading them than the bytes it saves. A term of one record (a key, a code, most
+    amounts: nine terms in ten) keeps its posting in the term table instead of a block of its
+    own (Whoosh's `inlinelimit`, which `_PostingsWriter` mends)."""
 
     def __init__(self) -> None:
-        super().__init__(blocklimit=128, compression=0, inlinelimit=1)
+        super().__init__(blocklimit=128, compression=0, inlinelimit=2)
 
     def per_document_reader(self, storage: Any, segment: Any) -> _Lengths:
         return _Lengths(storage, segment)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> _PostingsWriter:
+        return _PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
+                               compression=self._compression, inlinelimit=self._inlinelimit)
+
+    def postings_reader(self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None,
+                        scorer: Any = None) -> Matcher:
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return _Postings(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
 def _exact(text: str) -> str:
@@ -232,15 +363,84 @@ def _parser(ix_schema: Schema) -> MultifieldParser:
     return parser
 
 
+class _PhraseMatcher(SpanNear2.SpanNear2Matcher):  # type: ignore[misc]
+    """Whoosh's phrase matcher, finding its documents from the rarest word up.
+
+    Whoosh intersects a phrase's words in the phrase's order, and then checks each document's
+    positions through span objects of every word. A full title is a dozen bigrams, most of them
+    common (工程, 项目): these are only skipped to the documents the rare ones hold, and a
+    document's positions are intersected as numbers. Documents, and scores summed in Whoosh's
+    order, are the same."""
+
+    def __init__(self, ms: list[Matcher], sizes: Sequence[int]) -> None:
+        self.ms = ms
+        self.sizes = sizes
+        self.slop, self.ordered, self.mindist = 1, True, 1
+        self._order = sorted(range(len(ms)), key=sizes.__getitem__)
+        isect = ms[self._order[0]]
+        for i in self._order[1:]:
+            isect = IntersectionMatcher(isect, ms[i])
+        SpanWrappingMatcher.__init__(self, isect)
+
+    def copy(self) -> _PhraseMatcher:
+        return _PhraseMatcher([m.copy() for m in self.ms], self.sizes)
+
+    def _get_spans(self) -> list[Span]:
+        starts: set[int] | None = None
+        for i in self._order:
+            at = {pos - i for pos in self.ms[i].value_as("positions")}
+            starts = at if starts is None else starts & at
+            if not starts:
+                return []
+        assert starts is not None
+        return [Span(start, start + len(self.ms) - 1) for start in sorted(starts)]
+
+    def score(self) -> float:
+        return float(_tree_sum(self.ms) * self.boost)
+
+
+def _tree_sum(ms: Sequence[Matcher]) -> float:
+    """The matchers' scores added up as Whoosh's binary tree of intersections adds them."""
+    if len(ms) == 1:
+        return float(ms[0].score())
+    half = len(ms) // 2
+    return _tree_sum(ms[:half]) + _tree_sum(ms[half:])
+
+
+class _Phrase(wq.Phrase):  # type: ignore[misc]
+    """A phrase of adjacent words matched by `_PhraseMatcher`."""
+
+    def matcher(self, searcher: Searcher, context: Any = None) -> Matcher:
+        if self.fieldname not in searcher.schema:
+            return NullMatcher()
+        field = searcher.schema[self.fieldname]
+        if not field.format or not field.format.supports("positions"):
+            return super().matcher(searcher, context)  # Whoosh's error
+        reader = searcher.reader()
+        words = []
+        for word in self.words:
+            try:
+                word = field.to_bytes(word)
+            except ValueError:
+                return NullMatcher()
+            if (self.fieldname, word) not in reader:
+                return NullMatcher()
+            words.append(word)
+        ms = [wq.Term(self.fieldname, w).matcher(searcher, context) for w in words]
+        sizes = [reader.doc_frequency(self.fieldname, w) for w in words]
+        m = _PhraseMatcher(ms, sizes)
+        return m if self.boost == 1.0 else WrappingMatcher(m, boost=self.boost)
+
+
 def _rewrite(q: wq.Query) -> wq.Query:
-    """A phrase in a name field (no positions) is all its words; `department:` also searches
-    `buyer`, where a tender's or award's department is indexed. (Leading a long phrase with its
-    rarest words, weightless, helped when bodies repeated titles; since they do not, a full
-    title's median at 100,000 records is some 40 ms faster without.)"""
+    """A phrase in a name field (no positions) is all its words, and elsewhere a `_Phrase`;
+    `department:` also searches `buyer`, where a tender's or award's department is indexed."""
     if isinstance(q, wq.Phrase) and q.fieldname in NAME_FIELDS:
         words = [wq.Term(q.fieldname, w) for w in q.words]
         q = words[0] if len(words) == 1 else wq.And(words, boost=q.boost)
         return q.accept(_rewrite)
+    if type(q) is wq.Phrase and q.slop == 1 and len(q.words) > 1:
+        return _Phrase(q.fieldname, q.words, boost=q.boost, char_ranges=q.char_ranges)
     if q.is_leaf() and getattr(q, "fieldname", None) == "department":
         other = copy.copy(q)
         other.fieldname = "buyer"

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3PostingsWriter
 from whoosh.formats import Frequency, Positions
 
 from search import whoosh_engine
@@ -108,5 +110,50 @@ def test_a_large_rebuild_writes_in_parallel_and_finds_every_segment(
     assert engine.rebuild(documents).added == 250
     with whoosh_index.open_dir(str(tmp_path / "index")).reader() as reader:
         assert len(list(reader.leaf_readers())) == 2  # one segment a writer process
+        # A term of one record is kept in the term table, not in a posting block of its own.
+        leaves = [leaf for leaf, _ in reader.leaf_readers()]
+        assert [leaf.term_info("code", "420500000000217").is_inlined() for leaf in leaves
+                if ("code", "420500000000217") in leaf] == [True]
+        assert not any(leaf.term_info("title", "取水").is_inlined() for leaf in leaves)
     assert engine.search("取水", limit=10).total == 250
     assert keys(engine, "420500000000217") == ["list_item:power:217"]
+
+
+def test_a_phrase_finds_and_scores_what_whoosh_own_phrase_query_does(tmp_path: Path) -> None:
+    # Enough records that a common word's postings span several blocks, and texts where a
+    # phrase's words are all present but not adjacent, or adjacent only across a gap.
+    titles = ["宜昌市污水处理厂提标改造工程", "宜昌 市污水处理厂", "宜昌 X市污水处理厂",
+              "污水处理厂宜昌市", "哈哈哈哈 处理厂处理厂", "处理 厂", "宜昌市污水处理"]
+    documents = [replace(ITEM, record_id=f"power:{n}", title=titles[n % len(titles)] + f" {n}",
+                         body=f"工程 {titles[(n * 3) % len(titles)]}", code=f"4205{n:011d}")
+                 for n in range(700)]
+    engine = WhooshEngine(tmp_path / "index")
+    engine.rebuild(documents)
+    searcher, _ = engine._open()
+    for text in ("宜昌市污水", "市污水处理厂", "污水处理厂提标改造工程", "哈哈哈", "处理厂处理厂",
+                 "宜昌市", "处理 厂", "厂宜昌"):
+        for field in ("title", "body"):
+            words = [t for _, t in terms(text)]
+            own = searcher.search(wq.Phrase(field, words), limit=None)
+            ours = searcher.search(whoosh_engine._Phrase(field, words), limit=None)
+            assert [(h.docnum, h.score) for h in ours] == [(h.docnum, h.score) for h in own]
+            assert len(ours) == len(own)
+        assert engine.search(f'"{text}"').total > 0
+
+
+def test_an_index_of_whoosh_own_posting_blocks_reads_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    documents = [replace(TENDER, record_id=f"t{n}", code=f"HBCG2025{n:07d}",
+                         title=f"{'宜昌' if n % 3 else '当阳'}市污水处理厂提标改造工程 {n}")
+                 for n in range(400)]
+    ours = WhooshEngine(tmp_path / "ours")
+    ours.rebuild(documents)
+    with monkeypatch.context() as patch:
+        patch.setattr(whoosh_engine.SunlitCodec, "postings_writer",
+                      lambda _, dbfile, byteids=False: W3PostingsWriter(dbfile, 128, byteids))
+        own = WhooshEngine(tmp_path / "own")
+        own.rebuild(documents)
+    for query in ('"宜昌市污水处理厂"', "当阳", "supplier:恒泰", "HBCG20250000123"):
+        found, expected = ours.search(query, limit=500), own.search(query, limit=500)
+        assert found.total > 0
+        assert [(h.key, h.score) for h in found.hits] == [(h.key, h.score) for h in expected.hits]
