@@ -34,6 +34,9 @@ from disclosures import ocds_out, store
 
 # Views worth downloading on their own: they are the answers, not just the records.
 EXPORTED_VIEWS = ("flag_hits",)
+# Columns kept in the database and never published: a rejected record's raw payload is what a
+# portal sent, unmasked (it may name a person, or hold an ID number that masking never saw).
+WITHHELD: dict[str, tuple[str, ...]] = {"rejects": ("raw",)}
 # Bump when the files made from a table's rows change (options, order), so none is linked.
 FORMAT = 2
 DATABASE_FILE = "sunlit.duckdb"
@@ -84,6 +87,14 @@ def _hold_views(con: duckdb.DuckDBPyConnection) -> None:
     """
     for name in EXPORTED_VIEWS:
         con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM main.{name} ORDER BY ALL")
+
+
+def _hold_withheld(con: duckdb.DuckDBPyConnection) -> None:
+    """Shadow each table of WITHHELD with a temporary one without its withheld columns: what
+    the downloads count, digest and write."""
+    for table, columns in WITHHELD.items():
+        con.execute(f"CREATE TEMP TABLE {table} AS "
+                    f"SELECT * EXCLUDE ({', '.join(columns)}) FROM main.{table}")
 
 
 def _earlier_files(previous: Path | None) -> dict[str, dict[str, Any]]:
@@ -139,6 +150,7 @@ def export_all(db: Path, out: Path, *, ocid_prefix: str = "ocds-sunlit-",
         con.execute("SET TimeZone = 'Asia/Shanghai'")
         with _timed(steps, "views"):
             _hold_views(con)
+            _hold_withheld(con)
         files: list[dict[str, Any]] = []
         row_counts: dict[str, int] = {}
         for name in relations(con):
@@ -215,7 +227,20 @@ def _copy_database(con: duckdb.DuckDBPyConnection, snapshot: Path) -> None:
     source = store.scalar(con, "SELECT current_database()")
     con.execute(f"ATTACH {_quoted(snapshot)} AS sunlit_snapshot (READ_WRITE)")
     try:
-        con.execute(f'COPY FROM DATABASE "{source}" TO sunlit_snapshot')
+        # The schema first, then the rows table by table: the withheld columns are dropped
+        # while their tables are empty, so their values never reach the file.
+        con.execute(f'COPY FROM DATABASE "{source}" TO sunlit_snapshot (SCHEMA)')
+        for table, columns in WITHHELD.items():
+            for column in columns:
+                con.execute(f"ALTER TABLE sunlit_snapshot.main.{table} DROP COLUMN {column}")
+        tables = [row[0] for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
+            "AND schema_name = 'main' ORDER BY table_name", [source]).fetchall()]
+        for table in tables:
+            withheld = WITHHELD.get(table)
+            columns = f"* EXCLUDE ({', '.join(withheld)})" if withheld else "*"
+            con.execute(f'INSERT INTO sunlit_snapshot.main.{table} BY NAME '
+                        f'SELECT {columns} FROM "{source}".main.{table}')
     finally:
         con.execute("DETACH sunlit_snapshot")
 

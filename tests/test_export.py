@@ -56,8 +56,16 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             award("t2", "org:x", None, discount_rate="0.05"),
         ],
     )
+    con.execute(
+        "INSERT INTO rejects (reject_id, run_id, source, kind, url, reason_code, reason, raw, "
+        "rejected_at) VALUES ('r1', 'run-1', 'test', 'award_notice', 'https://example.org/n/1', "
+        "'unknown_label', 'unknown label 联系人', ?, now())", [REJECTED_RAW])
     con.close()
     return path
+
+
+# A rejected record as its portal sent it, unmasked: it stays in the database only.
+REJECTED_RAW = '{"联系人": "张三", "身份证号": "110101199003077777", "电话": "13812345678"}'
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +101,26 @@ def test_parquet_and_csv_hold_every_row_of_every_table(
     assert counts["tenders"] == 2 and counts["calendar"] > 8000
     assert manifest["row_counts"]["flag_hits"] > 0
     assert not (out / "stale.csv").exists()
+
+
+def test_no_download_holds_a_rejected_records_raw_payload(
+    db: Path, exported: tuple[Path, dict]
+) -> None:
+    out, manifest = exported
+    assert manifest["row_counts"]["rejects"] == 1
+    for entry in manifest["files"]:
+        assert b"110101199003077777" not in (out / entry["path"]).read_bytes(), entry["path"]
+    assert "raw" not in pq.read_schema(out / "parquet" / "rejects.parquet").names
+    copy = duckdb.connect(str(out / "sunlit.duckdb"), read_only=True)
+    try:
+        rejects = copy.execute("SELECT * FROM rejects").fetchall()
+        columns = [c[0] for c in copy.description]
+    finally:
+        copy.close()
+    assert "raw" not in columns
+    assert rejects[0][columns.index("reason")] == "unknown label 联系人"
+    with duckdb.connect(str(db), read_only=True) as source:  # the database keeps it
+        assert source.execute("SELECT raw FROM rejects").fetchall() == [(REJECTED_RAW,)]
 
 
 def test_manifest_digests_match_the_files(exported: tuple[Path, dict]) -> None:
