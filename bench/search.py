@@ -19,7 +19,12 @@ Chinese names (region + word + industry + form), project titles and codes. Timed
    two pages taking the queries in turn.
 
     python -m bench.search [--records 100000] [--queries 50] [--whoosh-procs 1]
-                           [--baseline-js FILE]
+                           [--baseline-js FILE] [--bundle DIR] [--browser-only]
+
+`--bundle DIR` keeps the built site (the Pagefind bundle in DIR/pagefind) instead of building it
+in a temporary folder, and reuses it when DIR already holds one built for as many records (its
+build figures are then left out): a change to the search page can be timed again in a minute
+instead of a rebuild of several. `--browser-only` skips Whoosh and tantivy.
 
 Prints a table and writes bench/results/search.json.
 """
@@ -365,22 +370,40 @@ def browser_latency(root: Path, qs: dict[str, list[str]],
     return out
 
 
+BUILT = "sunlit-bench.json"  # in a kept site: the records its bundle was built from
+
+
+def pagefind_build(docs: list[SearchDocument], site: Path) -> dict[str, Any] | None:
+    """Build the bundle into `site`/pagefind and time it; None if `site` already holds one built
+    from as many documents (kept by --bundle), which is then reused as it is."""
+    built = site / BUILT
+    if built.exists() and json.loads(built.read_text())["records"] == len(docs):
+        print(f"pagefind: reusing the bundle in {site}", flush=True)
+        return None
+    # Pagefind first: the children's peak RSS is then the Pagefind process's alone.
+    seconds, _ = _timed(lambda: write_browser_index(iter(docs), site / "pagefind"))
+    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    built.write_text(json.dumps({"records": len(docs)}))
+    return {"seconds": round(seconds, 1), "docs_per_s": round(len(docs) / seconds),
+            "peak_rss_mb": round(rss_kb / 1024),
+            "bundle_mb": round(_bundle_bytes(site / "pagefind") / 2**20, 1)}
+
+
 def run(records: int, query_count: int, whoosh_procs: int, whoosh_limitmb: int,
-        baseline: Path | None = None) -> dict[str, Any]:
+        baseline: Path | None = None, kept: Path | None = None,
+        browser_only: bool = False) -> dict[str, Any]:
     docs = documents(records)
     qs = queries(docs, query_count)
     result: dict[str, Any] = {"records": records, "queries_per_kind": query_count}
     with tempfile.TemporaryDirectory(prefix="sunlit-bench-search-") as tmp:
         work = Path(tmp)
-        # Pagefind first: the children's peak RSS is then the Pagefind process's alone.
-        site = work / "site"
-        seconds, _ = _timed(lambda: write_browser_index(iter(docs), site / "pagefind"))
-        rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        result["pagefind_build"] = {"seconds": round(seconds, 1),
-                                    "docs_per_s": round(records / seconds),
-                                    "peak_rss_mb": round(rss_kb / 1024),
-                                    "bundle_mb": round(_bundle_bytes(site / "pagefind") / 2**20, 1)}
-        print("pagefind", result["pagefind_build"], flush=True)
+        site = kept or work / "site"
+        if (build := pagefind_build(docs, site)) is not None:
+            result["pagefind_build"] = build
+            print("pagefind", build, flush=True)
+        if browser_only:
+            result["browser_query"] = browser_latency(site, qs, baseline)
+            return result
 
         whoosh_engine.WRITER_MEMORY_MB = whoosh_limitmb
         whoosh_engine.WRITER_PROCS = whoosh_procs
@@ -424,13 +447,15 @@ def run(records: int, query_count: int, whoosh_procs: int, whoosh_limitmb: int,
 def table(result: dict[str, Any]) -> Iterator[str]:
     yield f"search benchmark, {result['records']:,} documents"
     for name in ("whoosh_build", "pagefind_build", "tantivy_build"):
+        if name not in result:
+            continue
         build = result[name]
         extra = {k: v for k, v in build.items() if k not in ("seconds", "docs_per_s")}
         yield (f"  {name:<16} {build['seconds']:>8.1f} s {build['docs_per_s']:>8,} docs/s  "
                f"{extra or ''}")
     heads = ("term med/p95", "phrase med/p95", "fielded med/p95")
     yield f"  {'query (ms)':<16} " + " ".join(f"{h:>16}" for h in heads)
-    rows = [(name, result[name]) for name in ("whoosh_query", "tantivy_query")]
+    rows = [(name, result[name]) for name in ("whoosh_query", "tantivy_query") if name in result]
     rows += [(f"browser {name}", row) for name, row in result["browser_query"].items()]
     for name, row in rows:
         cells = [f"{row[k]['median_ms']:.1f}/{row[k]['p95_ms']:.1f}" for k in
@@ -454,9 +479,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline-js", type=Path, metavar="FILE",
                         help="another search.js (e.g. an earlier commit's) to time alongside "
                              "site/static/js/search.js, query by query")
+    parser.add_argument("--bundle", type=Path, metavar="DIR",
+                        help="keep the built site in DIR, or reuse the one kept there")
+    parser.add_argument("--browser-only", action="store_true",
+                        help="time only the browser: no Whoosh or tantivy")
     args = parser.parse_args(argv)
     result = run(args.records, args.queries, args.whoosh_procs, args.whoosh_limitmb,
-                 args.baseline_js)
+                 args.baseline_js, args.bundle, args.browser_only)
     for line in table(result):
         print(line)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
