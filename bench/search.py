@@ -58,6 +58,7 @@ from search.whoosh_engine import WhooshEngine
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "search.json"
 SEARCH_JS = REPO / "site" / "static" / "js" / "search.js"
+SEARCH_WORKER = SEARCH_JS.with_name("search-worker.js")  # next to every page's script
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -261,6 +262,8 @@ def _wait_for_port(port: int, timeout: float = 30) -> None:
 def _search_page(root: Path, name: str, script: Path) -> str:
     source = script.read_text(encoding="utf-8")
     (root / f"{name}.js").write_text(source, encoding="utf-8")
+    (root / SEARCH_WORKER.name).write_text(SEARCH_WORKER.read_text(encoding="utf-8"),
+                                           encoding="utf-8")
     head, scripts = PAGEFIND_UI if "PagefindUI" in source else ("", "")
     page = SEARCH_PAGE.format(head=head, scripts=scripts, script=f"{name}.js")
     (root / f"{name}.html").write_text(page, encoding="utf-8")
