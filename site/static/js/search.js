@@ -16,8 +16,8 @@
 // panel is opened or a value chosen; Pagefind starts loading when the page does, not at the first
 // query; and only the shown results' fragments are fetched.
 // Each shard of the index is searched in a worker of its own (search-worker.js), all at once: at
-// 100,000 records the search itself, not loading or drawing, was most of a query's time, and
-// Pagefind's mergeIndex searches its shards one after another in its one worker.
+// 100,000 records, once a query's words are fetched, Pagefind's search itself is most of its time,
+// and Pagefind's mergeIndex searches its shards one after another in its one worker.
 (function () {
   "use strict";
 
