@@ -19,7 +19,15 @@ Chinese names (region + word + industry + form), project titles and codes. Timed
    two pages taking the queries in turn.
 
     python -m bench.search [--records 100000] [--queries 50] [--whoosh-procs 1]
-                           [--baseline-js FILE]
+                           [--baseline-js FILE] [--bundle DIR] [--browser-only]
+                           [--baseline-bundle DIR]
+
+`--bundle DIR` keeps the built site (the Pagefind bundle in DIR/pagefind) instead of building it
+in a temporary folder, and reuses it when DIR already holds one built for as many records (its
+build figures are then left out): a change to the search page can be timed again in a minute
+instead of a rebuild of several. `--browser-only` skips Whoosh and tantivy. `--baseline-bundle
+DIR` gives the baseline page (`--baseline-js`, or the same search.js) the index of a site kept
+there, so that two ways of building it are timed on the same queries in turn.
 
 Prints a table and writes bench/results/search.json.
 """
@@ -53,6 +61,7 @@ from search.whoosh_engine import WhooshEngine
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).parent / "results" / "search.json"
 SEARCH_JS = REPO / "site" / "static" / "js" / "search.js"
+SEARCH_WORKER = SEARCH_JS.with_name("search-worker.js")  # next to every page's script
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
@@ -189,7 +198,7 @@ def _bundle_bytes(bundle: Path) -> int:
 
 
 SEARCH_PAGE = """<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>bench</title>
-{head}<div id="search" data-label="搜索" data-site-root="" data-bundle="/pagefind/"
+{head}<div id="search" data-label="搜索" data-site-root="" data-bundle="{bundle}"
 data-lang-prefix=""></div>
 {scripts}<script src="/{script}"></script>"""
 # A script written for Pagefind's own UI (PagefindUI) gets its script and stylesheet too.
@@ -253,11 +262,13 @@ def _wait_for_port(port: int, timeout: float = 30) -> None:
             time.sleep(0.05)
 
 
-def _search_page(root: Path, name: str, script: Path) -> str:
+def _search_page(root: Path, name: str, script: Path, bundle: str = "/pagefind/") -> str:
     source = script.read_text(encoding="utf-8")
     (root / f"{name}.js").write_text(source, encoding="utf-8")
+    (root / SEARCH_WORKER.name).write_text(SEARCH_WORKER.read_text(encoding="utf-8"),
+                                           encoding="utf-8")
     head, scripts = PAGEFIND_UI if "PagefindUI" in source else ("", "")
-    page = SEARCH_PAGE.format(head=head, scripts=scripts, script=f"{name}.js")
+    page = SEARCH_PAGE.format(head=head, scripts=scripts, script=f"{name}.js", bundle=bundle)
     (root / f"{name}.html").write_text(page, encoding="utf-8")
     return f"/{name}.html"
 
@@ -266,19 +277,22 @@ class _Visit:
     """One visitor's tab on a search page: what it fetched, and its queries' times."""
 
     def __init__(self, browser: Any, url: str) -> None:
-        self.page = browser.new_context().new_page()
+        context = browser.new_context()
+        self.page = context.new_page()
         self.fetched = 0  # response body bytes since the last reset
         self.pending = 0  # requests not finished yet
-        self.page.on("request", self._start)
-        self.page.on("requestfinished", self._count)
-        self.page.on("requestfailed", self._end)
+        # The context's events, not the page's: the page's leave out most of what its workers
+        # fetch (a phrase's index chunks: 149 of 594 kB counted).
+        context.on("request", self._start)
+        context.on("requestfinished", self._count)
+        context.on("requestfailed", self._end)
         start = time.perf_counter()
         self.page.goto(url)
         self.page.wait_for_selector(".pagefind-ui__search-input")
         # The one-time cost of a visit: the page, Pagefind's script, WebAssembly and metadata
         # (a page without sunlitSearchReady loads Pagefind at its first query instead). The
-        # browser reports Pagefind's worker script (41 kB) without a size, and the worker's
-        # fetches apart from the page's, at times too late to count: check against the files.
+        # browser reports a worker's fetches at times after the results are drawn: _settle
+        # waits for them.
         self.page.evaluate("async () => { await window.sunlitSearchReady; }")
         self.page.wait_for_load_state("networkidle")
         self._settle()
@@ -293,7 +307,10 @@ class _Visit:
         self.pending -= 1
 
     def _count(self, request: Any) -> None:
-        self.fetched += request.sizes()["responseBodySize"]
+        # sizes() waits for the browser, and other events' handlers run meanwhile: read the size
+        # first, then add it (`fetched += sizes()` lost the other handlers' additions).
+        size = request.sizes()["responseBodySize"]
+        self.fetched += size
         self._end(request)
 
     def _settle(self) -> None:
@@ -326,13 +343,19 @@ def _query_stats(runs: list[tuple[float, int]]) -> dict[str, Any]:
     return stats
 
 
-def browser_latency(root: Path, qs: dict[str, list[str]],
-                    baseline: Path | None = None) -> dict[str, Any]:
+def browser_latency(root: Path, qs: dict[str, list[str]], baseline: Path | None = None,
+                    baseline_site: Path | None = None) -> dict[str, Any]:
     """Each query typed into the search page and submitted, timed to its results drawn; with a
-    baseline script, the same queries alternate between the two pages, one tab each."""
+    baseline script or bundle, the same queries alternate between the two pages, one tab each."""
     pages = {"search": _search_page(root, "search", SEARCH_JS)}
-    if baseline is not None:
-        pages["baseline"] = _search_page(root, "baseline", baseline)
+    if baseline is not None or baseline_site is not None:
+        bundle = "/pagefind/"
+        if baseline_site is not None:
+            bundle = "/pagefind-baseline/"
+            link = root / bundle.strip("/")
+            link.unlink(missing_ok=True)
+            link.symlink_to((baseline_site / "pagefind").absolute(), target_is_directory=True)
+        pages["baseline"] = _search_page(root, "baseline", baseline or SEARCH_JS, bundle)
     # The bundle is served by a process of its own, as any static host would serve it: a server
     # thread in this process would wait on the interpreter lock behind the browser's driver.
     port = _free_port()
@@ -365,22 +388,40 @@ def browser_latency(root: Path, qs: dict[str, list[str]],
     return out
 
 
+BUILT = "sunlit-bench.json"  # in a kept site: the records its bundle was built from
+
+
+def pagefind_build(docs: list[SearchDocument], site: Path) -> dict[str, Any] | None:
+    """Build the bundle into `site`/pagefind and time it; None if `site` already holds one built
+    from as many documents (kept by --bundle), which is then reused as it is."""
+    built = site / BUILT
+    if built.exists() and json.loads(built.read_text())["records"] == len(docs):
+        print(f"pagefind: reusing the bundle in {site}", flush=True)
+        return None
+    # Pagefind first: the children's peak RSS is then the Pagefind process's alone.
+    seconds, _ = _timed(lambda: write_browser_index(iter(docs), site / "pagefind"))
+    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    built.write_text(json.dumps({"records": len(docs)}))
+    return {"seconds": round(seconds, 1), "docs_per_s": round(len(docs) / seconds),
+            "peak_rss_mb": round(rss_kb / 1024),
+            "bundle_mb": round(_bundle_bytes(site / "pagefind") / 2**20, 1)}
+
+
 def run(records: int, query_count: int, whoosh_procs: int, whoosh_limitmb: int,
-        baseline: Path | None = None) -> dict[str, Any]:
+        baseline: Path | None = None, kept: Path | None = None,
+        browser_only: bool = False, baseline_site: Path | None = None) -> dict[str, Any]:
     docs = documents(records)
     qs = queries(docs, query_count)
     result: dict[str, Any] = {"records": records, "queries_per_kind": query_count}
     with tempfile.TemporaryDirectory(prefix="sunlit-bench-search-") as tmp:
         work = Path(tmp)
-        # Pagefind first: the children's peak RSS is then the Pagefind process's alone.
-        site = work / "site"
-        seconds, _ = _timed(lambda: write_browser_index(iter(docs), site / "pagefind"))
-        rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        result["pagefind_build"] = {"seconds": round(seconds, 1),
-                                    "docs_per_s": round(records / seconds),
-                                    "peak_rss_mb": round(rss_kb / 1024),
-                                    "bundle_mb": round(_bundle_bytes(site / "pagefind") / 2**20, 1)}
-        print("pagefind", result["pagefind_build"], flush=True)
+        site = kept or work / "site"
+        if (build := pagefind_build(docs, site)) is not None:
+            result["pagefind_build"] = build
+            print("pagefind", build, flush=True)
+        if browser_only:
+            result["browser_query"] = browser_latency(site, qs, baseline, baseline_site)
+            return result
 
         whoosh_engine.WRITER_MEMORY_MB = whoosh_limitmb
         whoosh_engine.WRITER_PROCS = whoosh_procs
@@ -417,20 +458,22 @@ def run(records: int, query_count: int, whoosh_procs: int, whoosh_limitmb: int,
                 searcher.search(tantivy_query(index, q), 10)
                 times.append(time.perf_counter() - start)
             result["tantivy_query"][kind] = _stats(times)
-        result["browser_query"] = browser_latency(site, qs, baseline)
+        result["browser_query"] = browser_latency(site, qs, baseline, baseline_site)
     return result
 
 
 def table(result: dict[str, Any]) -> Iterator[str]:
     yield f"search benchmark, {result['records']:,} documents"
     for name in ("whoosh_build", "pagefind_build", "tantivy_build"):
+        if name not in result:
+            continue
         build = result[name]
         extra = {k: v for k, v in build.items() if k not in ("seconds", "docs_per_s")}
         yield (f"  {name:<16} {build['seconds']:>8.1f} s {build['docs_per_s']:>8,} docs/s  "
                f"{extra or ''}")
     heads = ("term med/p95", "phrase med/p95", "fielded med/p95")
     yield f"  {'query (ms)':<16} " + " ".join(f"{h:>16}" for h in heads)
-    rows = [(name, result[name]) for name in ("whoosh_query", "tantivy_query")]
+    rows = [(name, result[name]) for name in ("whoosh_query", "tantivy_query") if name in result]
     rows += [(f"browser {name}", row) for name, row in result["browser_query"].items()]
     for name, row in rows:
         cells = [f"{row[k]['median_ms']:.1f}/{row[k]['p95_ms']:.1f}" for k in
@@ -454,9 +497,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline-js", type=Path, metavar="FILE",
                         help="another search.js (e.g. an earlier commit's) to time alongside "
                              "site/static/js/search.js, query by query")
+    parser.add_argument("--bundle", type=Path, metavar="DIR",
+                        help="keep the built site in DIR, or reuse the one kept there")
+    parser.add_argument("--baseline-bundle", type=Path, metavar="DIR",
+                        help="a site kept by --bundle (e.g. built by another search/browser.py) "
+                             "whose index the baseline page searches")
+    parser.add_argument("--browser-only", action="store_true",
+                        help="time only the browser: no Whoosh or tantivy")
     args = parser.parse_args(argv)
     result = run(args.records, args.queries, args.whoosh_procs, args.whoosh_limitmb,
-                 args.baseline_js)
+                 args.baseline_js, args.bundle, args.browser_only, args.baseline_bundle)
     for line in table(result):
         print(line)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -238,9 +238,9 @@ def _copy_database(con: duckdb.DuckDBPyConnection, snapshot: Path) -> None:
             "AND schema_name = 'main' ORDER BY table_name", [source]).fetchall()]
         for table in tables:
             withheld = WITHHELD.get(table)
-            columns = f"* EXCLUDE ({', '.join(withheld)})" if withheld else "*"
+            published = f"* EXCLUDE ({', '.join(withheld)})" if withheld else "*"
             con.execute(f'INSERT INTO sunlit_snapshot.main.{table} BY NAME '
-                        f'SELECT {columns} FROM "{source}".main.{table}')
+                        f'SELECT {published} FROM "{source}".main.{table}')
     finally:
         con.execute("DETACH sunlit_snapshot")
 

@@ -130,3 +130,26 @@ def test_a_year_filter_narrows_the_results(site: str, page: Page) -> None:
     before = result_count(page)
     choose(page, "year", "2025")
     assert 0 < result_count(page, not_=before) < before
+
+
+def test_each_shard_is_searched_in_a_worker_of_its_own(site: str, page: Page) -> None:
+    page.goto(site + "/search/")
+    page.evaluate("async () => { await window.sunlitSearchReady; }")
+    shards = page.evaluate("async () => (await (await fetch('/pagefind/sunlit-shards.json'))"
+                           ".json()).shards")
+    assert len(page.workers) == 1 + len(shards)
+
+
+def test_results_come_in_the_order_pagefind_merges_its_shards(site: str, page: Page) -> None:
+    """The page merges its workers' scores itself: the same order as Pagefind's mergeIndex."""
+    page.goto(site + "/search/")
+    page.locator(".pagefind-ui__search-input").fill("宜昌")
+    shown = shown_results(page)
+    merged = page.evaluate(
+        "async (q) => { const folders = (await (await fetch('/pagefind/sunlit-shards.json'))"
+        ".json()).shards; const pf = await import('/pagefind/pagefind.js');"
+        " for (const f of folders) await pf.mergeIndex('/pagefind/' + f);"
+        " const r = await pf.search(window.sunlitSearchTerms(q));"
+        " const d = await Promise.all(r.results.slice(0, 5).map(x => x.data()));"
+        " return d.map(x => x.url.split('#')[0]); }", "宜昌")
+    assert len(shown) == 5 and shown == merged

@@ -15,6 +15,9 @@
 // a time (seconds a query at 100,000 records). Here a filter's index is loaded only when its
 // panel is opened or a value chosen; Pagefind starts loading when the page does, not at the first
 // query; and only the shown results' fragments are fetched.
+// Each shard of the index is searched in a worker of its own (search-worker.js), all at once: at
+// 100,000 records, once a query's words are fetched, Pagefind's search itself is most of its time,
+// and Pagefind's mergeIndex searches its shards one after another in its one worker.
 (function () {
   "use strict";
 
@@ -124,6 +127,49 @@
     return node;
   }
 
+  // search.js's own folder: search-worker.js sits next to it.
+  var WORKER = document.currentScript.src.replace(/[^/]*$/, "search-worker.js");
+
+  // A shard's worker: calls answered in turn, each by a promise.
+  function Shard(url) {
+    var worker = new Worker(url, { type: "module" });
+    var pending = {};
+    var calls = 0;
+    worker.addEventListener("message", function (event) {
+      var answer = event.data;
+      var call = pending[answer.call];
+      delete pending[answer.call];
+      if (answer.error) call.reject(new Error(answer.error)); else call.resolve(answer.result);
+    });
+    this.call = function (method, args) {
+      var call = ++calls;
+      return new Promise(function (resolve, reject) {
+        pending[call] = { resolve: resolve, reject: reject };
+        worker.postMessage({ call: call, method: method, args: args });
+      });
+    };
+  }
+
+  // Each shard's results as {shard, index, score}, by score, as Pagefind's mergeIndex orders them
+  // (a stable sort: of equal scores, the earlier shard's first); and their filters' counts summed.
+  function merge(answers, shards) {
+    var results = [];
+    var filters = {};
+    answers.forEach(function (answer, n) {
+      answer.scores.forEach(function (score, index) {
+        results.push({ shard: shards[n], index: index, score: score });
+      });
+      Object.keys(answer.filters).forEach(function (name) {
+        var counts = filters[name] = filters[name] || {};
+        Object.keys(answer.filters[name]).forEach(function (value) {
+          counts[value] = (counts[value] || 0) + answer.filters[name][value];
+        });
+      });
+    });
+    results.sort(function (a, b) { return b.score - a.score; });
+    return { results: results, filters: filters };
+  }
+
   function SearchPage(element) {
     var root = (element.getAttribute("data-site-root") || "").replace(/\/$/, "");
     var bundle = element.getAttribute("data-bundle") || root + "/pagefind/";
@@ -131,23 +177,20 @@
     var text = /^en/i.test(document.documentElement.lang || "") ? TEXT.en : TEXT.zh;
     var label = element.getAttribute("data-label") || "搜索";
 
-    // Pagefind's script, WebAssembly and metadata load now, while the visitor types.
-    // A large index is split into shards (search/browser.py), listed in sunlit-shards.json.
+    // Pagefind's script, WebAssembly and metadata load now, while the visitor types: one worker
+    // (search-worker.js) per shard of the index, listed in sunlit-shards.json (search/browser.py),
+    // so that the shards are searched at once on as many cores.
     var shards = fetch(bundle + "sunlit-shards.json").then(function (response) {
       return response.ok ? response.json() : { shards: [] };
     }).then(function (listed) { return listed.shards || []; }, function () { return []; });
-    var pagefind = import(bundle + "pagefind.js").then(function (module) {
-      return module.options({ excerptLength: 30 }).then(function () { return shards; })
-        .then(function (folders) {
-          return Promise.all(folders.map(function (folder) {
-            return module.mergeIndex(bundle + folder);
-          }));
-        }).then(function () {
-          // An empty search returns once the index is loaded: `ready` means ready to search.
-          return module.search("").then(function () { return module; });
-        });
+    var workers = shards.then(function (folders) {
+      return Promise.all([""].concat(folders).map(function (folder) {
+        var shard = new Shard(WORKER);
+        return shard.call("init", [bundle, bundle + folder, { excerptLength: 30 }])
+          .then(function () { return shard; });
+      }));
     });
-    window.sunlitSearchReady = pagefind.then(function () { return true; });
+    window.sunlitSearchReady = workers.then(function () { return true; });
 
     var ui = el("div", "pagefind-ui");
     var form = el("form", "pagefind-ui__form");
@@ -264,7 +307,9 @@
     function showMore(id) {
       var page = results.slice(shown, shown + PAGE_SIZE);
       shown += page.length;
-      return Promise.all(page.map(function (r) { return r.data(); })).then(function (data) {
+      return Promise.all(page.map(function (r) {
+        return r.shard.call("data", [id, r.index]);
+      })).then(function (data) {
         if (id !== latest) return;
         data.forEach(function (d) { list.appendChild(renderResult(d)); });
         more.hidden = shown >= results.length;
@@ -284,8 +329,11 @@
         return Promise.resolve();
       }
       message.textContent = text.searching;
-      return pagefind.then(function (module) {
-        return module.search(query.trim() ? searchTerms(query) : null, { filters: filters });
+      var term = query.trim() ? searchTerms(query) : null;
+      return workers.then(function (shards) {
+        return Promise.all(shards.map(function (shard) {
+          return shard.call("search", [id, term, filters]);
+        })).then(function (answers) { return merge(answers, shards); });
       }).then(function (found) {
         if (id !== latest) return;
         results = found.results;
