@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import json
+import logging
 import math
+import shutil
 import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +28,8 @@ from pagefind.service import PagefindService
 
 from search.analysis import terms
 from search.documents import SearchDocument
+
+log = logging.getLogger(__name__)
 
 LANGUAGE = "zh-cn"
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -215,6 +220,58 @@ def shard_of(document: SearchDocument, shards: int) -> int:
     return zlib.crc32(document.key.encode("utf-8")) % shards
 
 
+WRITE_ATTEMPTS = 3
+
+
+def bundle_problems(bundle: Path) -> list[str]:
+    """What is wrong with the Pagefind bundle written at `bundle` (its own files, not its
+    shards'): an empty file, an entry file that is not JSON, an index file cut short."""
+    problems = []
+    for folder in (bundle, *(bundle / sub for sub in ("index", "fragment", "filter"))):
+        for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+            if not path.is_file():
+                continue
+            name = path.relative_to(bundle).as_posix()
+            data = path.read_bytes()
+            if not data:
+                problems.append(f"{name} is empty")
+            elif ".pf_" in path.name:
+                try:
+                    gzip.decompress(data)
+                except (OSError, EOFError) as error:
+                    problems.append(f"{name} is cut short ({error})")
+    try:
+        json.loads((bundle / "pagefind-entry.json").read_bytes())
+    except (OSError, ValueError) as error:
+        problems.append(f"pagefind-entry.json is not readable JSON ({error})")
+    return problems
+
+
+async def _write_checked(documents: Sequence[SearchDocument], bundle: Path,
+                         site_root: str) -> int:
+    """`_write`, then check the bundle; written again (at most WRITE_ATTEMPTS times) when a file
+    came out empty or cut short.
+
+    pagefind 1.5.2's service ends when its input does, and sometimes a file it was still writing
+    is left empty (one shard's entry file, once in a few dozen bundles): a bundle the browser
+    cannot load, for every query.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        count = await _write(documents, bundle, site_root)
+        problems = bundle_problems(bundle)
+        if not problems:
+            return count
+        log.warning("search bundle %s written wrong (attempt %d of %d): %s", bundle, attempt,
+                    WRITE_ATTEMPTS, "; ".join(problems))
+        for path in bundle.iterdir():  # its own files; shards are written after it
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    raise RuntimeError(f"Pagefind wrote a broken search bundle at {bundle} "
+                       f"{WRITE_ATTEMPTS} times: {'; '.join(problems)}")
+
+
 async def _write_shards(documents: Sequence[SearchDocument], bundle: Path, site_root: str) -> int:
     shards = max(1, math.ceil(len(documents) / SHARD_RECORDS))
     folders = [f"shard-{n}/" for n in range(1, shards)]
@@ -223,7 +280,7 @@ async def _write_shards(documents: Sequence[SearchDocument], bundle: Path, site_
     # holds only its own shard in memory.
     for n, folder in enumerate(["", *folders]):
         part = [d for d in documents if shard_of(d, shards) == n]
-        count += await _write(part, bundle / folder, site_root)
+        count += await _write_checked(part, bundle / folder, site_root)
     (bundle / SHARDS_FILE).write_text(json.dumps({"shards": folders}), encoding="utf-8")
     return count
 

@@ -1,13 +1,16 @@
 """The command line's engine on a handful of documents: name fields without positions still
 answer fielded fragments and phrases, `department:` finds a tender by its buyer, a search after
 a rebuild sees the new index, an update touches only what changed, a large rebuild writes in
-parallel, and the writer's own formats write what Whoosh's would."""
+parallel, and the writer's own formats write what Whoosh's would. And the browser's bundle: one
+that Pagefind wrote wrong is written again."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from whoosh import index as whoosh_index
@@ -15,7 +18,7 @@ from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3PostingsWriter
 from whoosh.formats import Frequency, Positions
 
-from search import whoosh_engine
+from search import browser, whoosh_engine
 from search.analysis import sunlit_analyzer, terms
 from search.documents import SearchDocument
 from search.whoosh_engine import WhooshEngine
@@ -157,3 +160,37 @@ def test_an_index_of_whoosh_own_posting_blocks_reads_the_same(
         found, expected = ours.search(query, limit=500), own.search(query, limit=500)
         assert found.total > 0
         assert [(h.key, h.score) for h in found.hits] == [(h.key, h.score) for h in expected.hits]
+
+
+# --- the browser's bundle -------------------------------------------------------------------
+
+
+def test_a_search_bundle_written_wrong_is_written_again(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    writes = []
+    write = browser._write
+
+    async def cut_short(documents: Any, bundle: Path, site_root: str) -> int:
+        count = await write(documents, bundle, site_root)
+        writes.append(bundle)
+        if len(writes) == 1:  # as Pagefind's service sometimes leaves a file it was writing
+            (bundle / "pagefind-entry.json").write_bytes(b"")
+        return count
+
+    monkeypatch.setattr(browser, "_write", cut_short)
+    bundle = tmp_path / "pagefind"
+    assert browser.write_browser_index([TENDER, ITEM], bundle) == 2
+    assert len(writes) == 2
+    assert browser.bundle_problems(bundle) == []
+    assert json.loads((bundle / "pagefind-entry.json").read_bytes())["languages"]
+
+
+def test_bundle_problems_names_an_empty_or_cut_short_file(tmp_path: Path) -> None:
+    bundle = tmp_path / "pagefind"
+    browser.write_browser_index([TENDER], bundle)
+    index = next((bundle / "index").iterdir())
+    index.write_bytes(index.read_bytes()[:-8])
+    (bundle / "pagefind.js").write_bytes(b"")
+    problems = browser.bundle_problems(bundle)
+    assert any("pagefind.js is empty" in p for p in problems)
+    assert any(f"index/{index.name} is cut short" in p for p in problems)
