@@ -34,7 +34,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from xml.etree import ElementTree
 
 import duckdb
 import nh3
@@ -1092,20 +1091,33 @@ def _make_folder(path: Path, made: set[Path]) -> None:
 
 
 def opml(title: str, groups: dict[str, list[FeedLink]], site_url: str) -> bytes:
-    """An OPML 2.0 subscription list: one outline per kind holding its feeds (RSS files)."""
-    root = ElementTree.Element("opml", version="2.0")
-    head = ElementTree.SubElement(root, "head")
-    ElementTree.SubElement(head, "title").text = title
-    body = ElementTree.SubElement(root, "body")
+    """An OPML 2.0 subscription list: one outline per kind holding its feeds (RSS files).
+
+    Written as text, in the bytes ElementTree's `indent` and `tostring` give (tests compare the
+    two): ElementTree took over a second a build for the lists of a large site.
+    """
+    lines = ["<?xml version='1.0' encoding='utf-8'?>", '<opml version="2.0">', "  <head>",
+             f"    <title>{_xml_text(title)}</title>", "  </head>"]
+    outlines = []
     for kind, links in groups.items():
-        outline = ElementTree.SubElement(body, "outline", text=KIND_TITLES[kind])
-        for link in links:
-            ElementTree.SubElement(
-                outline, "outline", type="rss", text=link.title, title=link.title,
-                xmlUrl=_absolute(site_url, link.rss),
-            )
-    ElementTree.indent(root)
-    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+        outlines.append(f'    <outline text="{_xml_attribute(KIND_TITLES[kind])}">')
+        outlines.extend(
+            f'      <outline type="rss" text="{t}" title="{t}" '
+            f'xmlUrl="{_xml_attribute(_absolute(site_url, link.rss))}" />'
+            for link in links for t in (_xml_attribute(link.title),))
+        outlines.append("    </outline>")
+    lines.extend(["  <body>", *outlines, "  </body>"] if outlines else ["  <body />"])
+    lines.append("</opml>")
+    return "\n".join(lines).encode("utf-8") + b"\n"
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _xml_attribute(text: str) -> str:
+    return (_xml_text(text).replace('"', "&quot;").replace("\r", "&#13;")
+            .replace("\n", "&#10;").replace("\t", "&#09;"))
 
 
 def group_links(links: Iterable[FeedLink]) -> dict[str, list[FeedLink]]:

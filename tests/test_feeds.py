@@ -6,6 +6,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
@@ -118,3 +119,28 @@ def test_tag_uris_percent_encode_chinese() -> None:
 def test_xml_text_keeps_tabs_and_newlines_and_drops_controls() -> None:
     assert feeds.xml_text("a\tb\nc\x00d\x1be\x85f\ufffe") == "a\tb\ncdef"
     assert feeds.xml_text(None) == ""
+
+
+def _opml_by_elementtree(title: str, groups: dict[str, list[feeds.FeedLink]],
+                         site_url: str) -> bytes:
+    root = ElementTree.Element("opml", version="2.0")
+    ElementTree.SubElement(ElementTree.SubElement(root, "head"), "title").text = title
+    body = ElementTree.SubElement(root, "body")
+    for kind, links in groups.items():
+        outline = ElementTree.SubElement(body, "outline", text=feeds.KIND_TITLES[kind])
+        for link in links:
+            ElementTree.SubElement(outline, "outline", type="rss", text=link.title,
+                                   title=link.title, xmlUrl=f"{site_url}/{link.rss}")
+    ElementTree.indent(root)
+    return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+@pytest.mark.parametrize("kinds", [["buyer", "supplier"], []])
+def test_opml_is_what_elementtree_writes_hostile_titles_and_all(kinds: list[str]) -> None:
+    groups = {kind: [feeds.FeedLink(kind, "a&b", 'T<1> "q"\n\t\r & 中文'),
+                     feeds.FeedLink(kind, "x", "y>")] for kind in kinds}
+    written = feeds.opml("阳光公示 <&>", groups, "https://example.org/s")
+    assert written == _opml_by_elementtree("阳光公示 <&>", groups, "https://example.org/s")
+    parsed = ElementTree.fromstring(written)
+    assert [o.get("title") for o in parsed.iter("outline") if o.get("type")] == [
+        link.title for links in groups.values() for link in links]
