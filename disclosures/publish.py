@@ -355,26 +355,34 @@ def _held(con: duckdb.DuckDBPyConnection, table: str, where: str = "",
                  params)
 
 
+def _page_keys(con: duckdb.DuckDBPyConnection, table: str, column: str,
+               shown: dict[str, str]) -> list[tuple[str, str]]:
+    """(id, key) of the page of every row of `table` (held by `hold_record_rows`, its id in
+    `column`), in the site's order: the md5 of the row's hash and of the hashes of the other rows
+    the page shows. `shown` names queries giving those, as `column` and `h` (the rows' hashes,
+    joined in the order the page shows them)."""
+    ctes = ", ".join(f"{name} AS ({sql})" for name, sql in shown.items())
+    hashes = ", ".join(f"coalesce({name}.h, '')" for name in shown)
+    joins = " ".join(f"LEFT JOIN {name} USING ({column})" for name in shown)
+    return con.execute(f"WITH {ctes} SELECT r.{column}, md5(concat_ws('|', r.row_hash, {hashes})) "
+                       f"FROM {table} r {joins} ORDER BY r.position").fetchall()
+
+
+def _hashes_by(table: str, column: str, named: str) -> str:
+    """SQL: the hashes of `table`'s rows in order, joined, for each value of `column` (as
+    `named`)."""
+    return (f"SELECT {column} AS {named}, string_agg(row_hash, ',' ORDER BY position) AS h "
+            f"FROM {table} WHERE {column} IS NOT NULL GROUP BY {column}")
+
+
 def tender_page_keys(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """(tender id, key) of every tender page: the md5 of the hashes of the rows it shows, the
     tender's and its awards', bids' and red flags'."""
-    return con.execute(
-        """
-        WITH awards AS (SELECT tender_id, string_agg(row_hash, ',' ORDER BY position) AS h
-                        FROM page_awards GROUP BY tender_id),
-             bids AS (SELECT tender_id, string_agg(row_hash, ',' ORDER BY position) AS h
-                      FROM page_bids GROUP BY tender_id),
-             flags AS (SELECT tender_id, string_agg(row_hash, ',' ORDER BY position) AS h
-                       FROM page_flags WHERE tender_id IS NOT NULL GROUP BY tender_id)
-        SELECT t.tender_id,
-               md5(concat_ws('|', t.row_hash, coalesce(awards.h, ''), coalesce(bids.h, ''),
-                             coalesce(flags.h, '')))
-        FROM page_tenders t
-        LEFT JOIN awards USING (tender_id)
-        LEFT JOIN bids USING (tender_id)
-        LEFT JOIN flags USING (tender_id)
-        ORDER BY t.position
-        """).fetchall()
+    return _page_keys(con, "page_tenders", "tender_id", {
+        "awards": _hashes_by("page_awards", "tender_id", "tender_id"),
+        "bids": _hashes_by("page_bids", "tender_id", "tender_id"),
+        "flags": _hashes_by("page_flags", "tender_id", "tender_id"),
+    })
 
 
 @dataclass
@@ -480,39 +488,27 @@ def organisation_page_keys(con: duckdb.DuckDBPyConnection) -> list[tuple[str, st
     """(organisation id, key) of every organisation page: the md5 of the hashes of the rows it
     shows, its own, the tenders it bought, the awards it won, the award totals it takes part
     in (as buyer or as supplier), and the red flags that name it."""
-    return con.execute(
-        """
-        WITH bought AS (SELECT buyer_id AS org_id, string_agg(row_hash, ',' ORDER BY position) AS h
-                        FROM page_tenders WHERE buyer_id IS NOT NULL GROUP BY buyer_id),
-             won AS (SELECT supplier_id AS org_id, string_agg(row_hash, ',' ORDER BY position) AS h
-                     FROM page_awards WHERE supplier_id IS NOT NULL GROUP BY supplier_id),
-             totals AS (
-                 SELECT org_id, string_agg(h, ',' ORDER BY h) AS h FROM (
-                     SELECT buyer_id AS org_id, 'b' || row_hash AS h FROM page_award_pairs
-                     WHERE buyer_id IS NOT NULL
-                     UNION ALL
-                     SELECT supplier_id, 's' || row_hash FROM page_award_pairs
-                     WHERE supplier_id IS NOT NULL
-                 ) GROUP BY org_id),
-             flagged AS (
-                 SELECT org_id, string_agg(row_hash, ',' ORDER BY position) AS h FROM (
-                     SELECT DISTINCT org_id, row_hash, position FROM (
-                         SELECT unnest([buyer_id, supplier_id, CASE WHEN record_kind =
-                                        'organisation' THEN record_id END]) AS org_id,
-                                row_hash, position
-                         FROM page_flags)
-                     WHERE org_id IS NOT NULL
-                 ) GROUP BY org_id)
-        SELECT o.org_id,
-               md5(concat_ws('|', o.row_hash, coalesce(bought.h, ''), coalesce(won.h, ''),
-                             coalesce(totals.h, ''), coalesce(flagged.h, '')))
-        FROM page_organisations o
-        LEFT JOIN bought USING (org_id)
-        LEFT JOIN won USING (org_id)
-        LEFT JOIN totals USING (org_id)
-        LEFT JOIN flagged USING (org_id)
-        ORDER BY o.position
-        """).fetchall()
+    return _page_keys(con, "page_organisations", "org_id", {
+        "bought": _hashes_by("page_tenders", "buyer_id", "org_id"),
+        "won": _hashes_by("page_awards", "supplier_id", "org_id"),
+        "totals": """
+            SELECT org_id, string_agg(h, ',' ORDER BY h) AS h FROM (
+                SELECT buyer_id AS org_id, 'b' || row_hash AS h FROM page_award_pairs
+                WHERE buyer_id IS NOT NULL
+                UNION ALL
+                SELECT supplier_id, 's' || row_hash FROM page_award_pairs
+                WHERE supplier_id IS NOT NULL
+            ) GROUP BY org_id""",
+        "flagged": """
+            SELECT org_id, string_agg(row_hash, ',' ORDER BY position) AS h FROM (
+                SELECT DISTINCT org_id, row_hash, position FROM (
+                    SELECT unnest([buyer_id, supplier_id, CASE WHEN record_kind =
+                                   'organisation' THEN record_id END]) AS org_id,
+                           row_hash, position
+                    FROM page_flags)
+                WHERE org_id IS NOT NULL
+            ) GROUP BY org_id""",
+    })
 
 
 @dataclass
