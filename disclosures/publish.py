@@ -222,6 +222,15 @@ def read_latest_awards(con: duckdb.DuckDBPyConnection, limit: int) -> list[Row]:
     )
 
 
+# Per tender: its awards, their total and the suppliers' names.
+_AWARD_TOTALS = """
+    SELECT a.tender_id, count(*) AS award_count, sum(a.amount) AS award_total,
+           string_agg(coalesce(o.name, a.supplier_id), '、' ORDER BY a.award_id) AS suppliers
+    FROM current_awards a
+    LEFT JOIN current_organisations o ON o.org_id = a.supplier_id
+    GROUP BY a.tender_id
+"""
+
 _TENDERS = f"""
     SELECT t.tender_id, t.source, t.notice_no, t.title, t.buyer_id, t.agency_id,
            t.procurement_method, t.category, t.region, t.published_at, t.tender_published_at,
@@ -235,14 +244,7 @@ _TENDERS = f"""
     LEFT JOIN current_organisations b ON b.org_id = t.buyer_id
     LEFT JOIN current_organisations g ON g.org_id = t.agency_id
     {_provenance("t", "d")}
-    LEFT JOIN (
-        SELECT a.tender_id, count(*) AS award_count, sum(a.amount) AS award_total,
-               string_agg(coalesce(o.name, a.supplier_id), '、' ORDER BY a.award_id)
-                   AS suppliers
-        FROM current_awards a
-        LEFT JOIN current_organisations o ON o.org_id = a.supplier_id
-        GROUP BY a.tender_id
-    ) x ON x.tender_id = t.tender_id
+    LEFT JOIN ({_AWARD_TOTALS}) x ON x.tender_id = t.tender_id
 """
 
 _BIDS = """
@@ -817,21 +819,14 @@ def read_search_rows(con: duckdb.DuckDBPyConnection) -> SearchRows:
     return SearchRows(
         tenders=_rows(
             con,
-            """
+            f"""
             SELECT t.tender_id, t.title, t.notice_no, t.region, t.published_at,
                    b.name AS buyer_name, g.name AS agency_name,
                    x.suppliers, x.award_total
             FROM current_tenders t
             LEFT JOIN current_organisations b ON b.org_id = t.buyer_id
             LEFT JOIN current_organisations g ON g.org_id = t.agency_id
-            LEFT JOIN (
-                SELECT a.tender_id, sum(a.amount) AS award_total,
-                       string_agg(coalesce(o.name, a.supplier_id), '、' ORDER BY a.award_id)
-                           AS suppliers
-                FROM current_awards a
-                LEFT JOIN current_organisations o ON o.org_id = a.supplier_id
-                GROUP BY a.tender_id
-            ) x ON x.tender_id = t.tender_id
+            LEFT JOIN ({_AWARD_TOTALS}) x ON x.tender_id = t.tender_id
             ORDER BY t.tender_id
             """,
         ),
