@@ -32,6 +32,7 @@ from whoosh.codec.whoosh3 import (
     W3PostingsWriter,
     _lenfield,
 )
+from whoosh.collectors import TopCollector
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Frequency, Positions
 from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher, ReadTooFar, WrappingMatcher
@@ -570,9 +571,13 @@ class WhooshEngine:
         if not parts:
             return Results(query=query, total=0, hits=[])
         combined = (parts[0] if len(parts) == 1 else wq.And(parts)).accept(_rewrite)
-        # optimize=False: the collector then counts every match as it goes; with Whoosh's
-        # block-quality skipping the total (`len`) would run the whole query a second time.
-        found = searcher.search(combined, limit=limit, terms=False, optimize=False)
+        # A collector that counts every match as it goes. Whoosh's own skips blocks by quality
+        # and, every ten matches, drops the sub-queries that can no longer reach the top
+        # `limit` (`replace`), so its total undercounts (a term in 8,411 of 30,000 records
+        # counted 272); an exact `len` would then run the whole query a second time.
+        collector = TopCollector(limit=limit, usequality=False, replace=0)
+        searcher.search_with_collector(combined, collector)
+        found = collector.results()
         hits = [
             Hit(key=h["key"], kind=h["kind"], record_id=h["record_id"], url=h["url"],
                 title=h["title"], date=h.get("date", ""), amount=h.get("amount_text", ""),
