@@ -443,21 +443,25 @@ def _write_range(bounds: tuple[int, int]) -> list[tuple[str, str | None, int]]:
 
 
 def reuse_search_index(previous: Path | None, output: Path, digest: str,
-                       held: dict[str, Any] | None = None) -> bool:
+                       held: dict[str, Any] | None = None,
+                       published: dict[str, Any] | None = None) -> bool:
     """Keep or link a `pagefind/` bundle whose documents' hash is `digest`; False when the
     bundle must be built.
 
     The bundle `output` already holds (its `held` manifest says for which documents) is kept
     when it matches; else the published build's is linked when it does; else the held bundle,
     now stale, is moved out of the tree (`discard`). Pagefind cannot update an index, so an
-    unchanged set of documents is the only case where indexing can be skipped.
+    unchanged set of documents is the only case where indexing can be skipped. `published` is
+    the published build's manifest, when the caller has read it already.
     """
     bundle = output / "pagefind"
     if held is not None and held.get("search") == digest and bundle.is_dir():
         return True
     if bundle.exists():
         discard(bundle)
-    if previous is None or read_manifest(previous).get("search") != digest:
+    if published is None:
+        published = read_manifest(previous)
+    if previous is None or published.get("search") != digest:
         return False
     if not (previous / "pagefind").is_dir():
         return False

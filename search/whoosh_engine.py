@@ -244,23 +244,30 @@ class _Postings(W3LeafMatcher):  # type: ignore[misc]
             self._read_ids()
         self._i = bisect_left(self._ids, targetid, self._i)
 
-    def _read_ids(self) -> None:
+    def _column(self, n: int, typecode: str) -> array[Any] | None:
+        """Part `n` of this block as an array, when it was written as one byte string (None
+        for a block in Whoosh's own layout)."""
         if self._data is None:
             self._read_data()
-        if not isinstance(self._data[0], bytes):
+        if not isinstance(self._data[n], bytes):
+            return None
+        column: array[Any] = array(typecode)
+        column.frombytes(self._data[n])
+        return column
+
+    def _read_ids(self) -> None:
+        ids = self._column(0, "I")
+        if ids is None:
             super()._read_ids()
-            return
-        self._ids = array("I")
-        self._ids.frombytes(self._data[0])
+        else:
+            self._ids = ids
 
     def _read_weights(self) -> None:
-        if self._data is None:
-            self._read_data()
-        if not isinstance(self._data[1], bytes):
+        weights = self._column(1, "f")
+        if weights is None:
             super()._read_weights()
-            return
-        self._weights = array("f")
-        self._weights.frombytes(self._data[1])
+        else:
+            self._weights = weights
 
     def _read_values(self) -> None:
         if self._data is None:

@@ -523,6 +523,11 @@ def paginate(items: Sequence[Any], per_page: int, folder: str) -> list[ListPage]
 _PATH_PREFIXES = [(lang, f"{i18n.prefix(lang).strip('/')}/".lstrip("/")) for lang in i18n.LANGUAGES]
 
 
+def _language_values(lang: str, path: str) -> dict[str, str]:
+    """What every page in `lang` of the page at `path` (its Chinese path) is given."""
+    return {"lang": lang, "LANG_PREFIX": i18n.prefix(lang), "page_base": path}
+
+
 def list_page(folder: str, number: int, count: int, per_page: int,
               items: Sequence[Any]) -> ListPage:
     """Page `number` of `count` of a list, showing `items`."""
@@ -621,7 +626,7 @@ class SunlitPagesGenerator(Generator):
             search_hash = incremental.fingerprint(
                 [incremental.files_hash([Path(browser.__file__)]), root, documents])
             search_reused = incremental.reuse_search_index(self._previous, output, search_hash,
-                                                           self._held)
+                                                           self._held, published=self._published)
             if not search_reused:
                 write_browser_index(documents, output / "pagefind", site_root=root)
         elif (output / "pagefind").exists():
@@ -682,10 +687,9 @@ class SunlitPagesGenerator(Generator):
 
         `key`, when given, stands for `values` (see `_write`); the language follows from the path.
         """
-        for lang in i18n.LANGUAGES:
-            prefix = i18n.prefix(lang).lstrip("/")
-            self._write(writer, f"{prefix}/{path}" if prefix else path, template, key,
-                        lang=lang, LANG_PREFIX=i18n.prefix(lang), page_base=path, **values)
+        for lang, prefix in _PATH_PREFIXES:
+            self._write(writer, prefix + path, template, key, **_language_values(lang, path),
+                        **values)
 
     def _write_home(self, writer: Writer) -> None:
         data = self.data
@@ -752,8 +756,8 @@ class SunlitPagesGenerator(Generator):
                        **values: Any) -> None:
         """Queue the pages `_plan_lang` left to render, with their values."""
         for lang, full, digest in todo:
-            self._pages.add(full, template, {"lang": lang, "LANG_PREFIX": i18n.prefix(lang),
-                                             "page_base": path, **values}, digest=digest)
+            self._pages.add(full, template, {**_language_values(lang, path), **values},
+                            digest=digest)
 
     def _write_tenders(self, writer: Writer, per_page: int) -> None:
         """A page per tender, and the tender lists: all tenders, and the browse pages
@@ -821,14 +825,14 @@ class SunlitPagesGenerator(Generator):
         con = self._con
         lists = publish.organisation_list_pages(con, per_page)
         todo_lists = []
+        count = len(lists)
         for page in lists:
-            count = len(lists)
             key = f"{per_page}|{page['number']}|{count}|{page['total']}|{page['key']}"
             if todo := self._plan_lang(_page_path("orgs", page["number"]), "organisations", key):
-                todo_lists.append((page, count, todo))
+                todo_lists.append((page, todo))
         items = publish.read_organisation_list_rows(
-            con, per_page, [page["number"] for page, _, _ in todo_lists])
-        for page, count, todo in todo_lists:
+            con, per_page, [page["number"] for page, _ in todo_lists])
+        for page, todo in todo_lists:
             shown = list_page("orgs", page["number"], count, per_page,
                               items.get(page["number"], []))
             self._write_planned(todo, shown.path, "organisations", page=shown,
