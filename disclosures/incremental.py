@@ -191,6 +191,29 @@ def write_text(target: Path, text: str) -> None:
     write_bytes(target, text.encode("utf-8"))
 
 
+def write_in_tree(target: str, data: bytes) -> None:
+    """Write `data` to `target`, a page of a build tree not yet published, which may hold an
+    older version of it.
+
+    A file of the tree's own (one link) is overwritten in place; one shared with another build
+    (hard-linked) is unlinked and written anew, never written through. Renaming a new file over
+    the old one, as `write_bytes` does, allocates its blocks and frees the old ones: about ten
+    times an overwrite here (0.3 to 0.5 ms against 0.03), and a rebuild rewrites thousands of
+    pages. A build killed meanwhile leaves a tree that is never published or recycled.
+    """
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except FileExistsError:
+        fd = os.open(target, os.O_WRONLY | os.O_NOFOLLOW)
+        if os.fstat(fd).st_nlink != 1:
+            os.close(fd)
+            os.unlink(target)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    with open(fd, "wb") as handle:
+        handle.write(data)
+        handle.truncate()  # an older, longer version's tail
+
+
 def link_over(source: str | Path, target: str | Path) -> None:
     """Make `target` a hard link to `source`, replacing whatever `target` was in one rename.
 
@@ -318,13 +341,7 @@ class PageWriter:
                 return page.path, digest, LINKED
             except OSError:
                 pass  # gone, or another device: render it
-        text = self.render(page.path, page.template, page.values)
-        try:
-            # Nothing there yet, so no file shared with another build can be written through.
-            with open(target, "x", encoding="utf-8") as handle:
-                handle.write(text)
-        except FileExistsError:
-            write_text(Path(target), text)
+        write_in_tree(target, self.render(page.path, page.template, page.values).encode())
         return page.path, digest, RENDERED
 
     def _write_range(self, bounds: tuple[int, int]) -> list[tuple[str, str | None, int]]:

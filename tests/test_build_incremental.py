@@ -293,3 +293,29 @@ def test_a_tree_left_by_a_killed_build_is_never_recycled(
     written = json.loads((after / ".sunlit/manifest.json").read_text(encoding="utf-8"))["pages"]
     assert result.reused + result.rendered == len(written)
     assert files(after) == files(before)
+
+
+def test_a_page_rewritten_in_a_tree_is_overwritten_only_when_no_other_build_shares_it(
+        tmp_path: Path) -> None:
+    from disclosures.incremental import write_in_tree
+
+    new = tmp_path / "new.html"
+    write_in_tree(str(new), "新页".encode())
+    assert new.read_text(encoding="utf-8") == "新页"
+
+    own = tmp_path / "own.html"
+    own.write_bytes(b"an older and longer version of the page")
+    inode = own.stat().st_ino
+    write_in_tree(str(own), b"short")
+    assert own.read_bytes() == b"short"  # the older version's tail is cut
+    assert own.stat().st_ino == inode  # overwritten in place: the tree's file alone
+
+    published = tmp_path / "published.html"
+    published.write_bytes(b"what the published build serves")
+    shared = tmp_path / "shared.html"
+    os.link(published, shared)
+    write_in_tree(str(shared), b"the new build's page")
+    assert shared.read_bytes() == b"the new build's page"
+    assert published.read_bytes() == b"what the published build serves"  # never written through
+    assert shared.stat().st_ino != published.stat().st_ino
+    assert published.stat().st_nlink == 1
