@@ -193,6 +193,18 @@ def test_hostile_title_is_escaped_and_loses_control_characters(site: SampleSite)
     h1 = html.fromstring(raw).cssselect("h1")[0]
     assert h1.text == '<script>alert("x")</script>宜昌道路工程 & "验收"' and len(h1) == 0
 
+    # The tender lists make their rows in Python (`tender_items`), not in the template.
+    link = f"/{url_path('tender', HOSTILE_TENDER_ID)}"
+    lists = [path for path in site.output.glob("**/tenders/**/index.html")
+             if link in (text := path.read_text("utf-8")) and 'class="records"' in text]
+    assert len(lists) >= 2  # all tenders, and its browse pages
+    for path in lists:
+        raw = path.read_text("utf-8")
+        assert "<script>alert" not in raw and not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", raw)
+        title = next(a for a in html.fromstring(raw).cssselect("a.record-title")
+                     if a.get("href").endswith(link))
+        assert title.text == '<script>alert("x")</script>宜昌道路工程 & "验收"' and len(title) == 0
+
 
 def test_hand_written_pages_are_rendered(site: SampleSite) -> None:
     about = page(site, "about")

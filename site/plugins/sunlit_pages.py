@@ -276,6 +276,46 @@ def record_href(root: str, lang: str) -> Callable[[str, str], str]:
     return href
 
 
+def tender_items(root: str, lang: str) -> Callable[[Sequence[publish.Row]], Markup]:
+    """`tender_items(rows)` on the pages of `lang`: the `<li>` of each tender of a list page.
+
+    The tender lists are most of a rebuild's pages (a tender is on five, in each language), so
+    their rows are made here rather than by the template, about five times faster, and each
+    tender's item once in a process: the same row shows the same item on every list.
+    """
+    href = record_href(root, lang)
+    no_buyer = printed_text(translate(lang, "采购人未公布"))
+    made: dict[tuple[str, str], str] = {}
+
+    def item(row: publish.Row) -> str:
+        amount = row["award_total"]
+        suppliers = row["suppliers"]
+        return "".join((
+            '  <li>\n    <a class="record-title" href="', printed_text(href("tender", row["tender_id"])),
+            '">', printed_text(row["title"]), '</a>\n    <p class="meta"><span>',
+            printed_text(row["buyer_name"]) if row["buyer_name"] else no_buyer, "</span><span>",
+            fmt_date(row["published_at"]), "</span>",
+            "" if amount is None else
+            f'<span class="amount">{printed_text(fmt_money_lang(lang, amount, row["currency"]))}'
+            "</span>",
+            "</p>\n",
+            f'<p class="meta">{printed_text(translate(lang, "中标人 {name}", name=suppliers))}</p>'
+            if suppliers else "",
+            "  </li>\n"))
+
+    def items(rows: Sequence[publish.Row]) -> Markup:
+        out = []
+        for row in rows:
+            key = (row["tender_id"], row["row_hash"])
+            found = made.get(key)
+            if found is None:
+                found = made[key] = item(row)
+            out.append(found)
+        return Markup("".join(out))
+
+    return items
+
+
 def site_url(root: str, lang: str) -> Callable[[str], str]:
     """`url(path)` on the pages of `lang`: a page of the site, in that language."""
     start = f"{root}{i18n.prefix(lang)}/"
@@ -452,8 +492,8 @@ class PageEnvironment(Environment):
     code_generator_class = PageCodeGenerator
     # The globals `language_environment` binds to a language, and the charts: none takes the
     # context.
-    direct_calls = frozenset({"href", "url", "t", "page_lang", "bar_chart", "histogram",
-                              "histogram_bins", "gantt", "gantt_span"})
+    direct_calls = frozenset({"href", "url", "t", "page_lang", "tender_items", "bar_chart",
+                              "histogram", "histogram_bins", "gantt", "gantt_span"})
     printed_text = staticmethod(printed_text)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
@@ -492,6 +532,7 @@ def language_environment(env: Environment, lang: str, root: str) -> Environment:
         "t": partial(translate, lang),
         "page_lang": partial(str, lang),
         "translations": page_translations(root, lang),
+        "tender_items": tender_items(root, lang),
     }
     return overlay
 
