@@ -207,6 +207,9 @@ def _run_pelican(
             "SITEURL": site_url.rstrip("/"),
             "SUNLIT_SEARCH_INDEX": search_index,
             "SUNLIT_BUILD_PROCESSES": processes,
+            # What the plugins hold for a whole build (the database reader), released however
+            # the build ends.
+            "SUNLIT_AT_EXIT": contextlib.ExitStack(),
         },
     )
     from pelican import signals
@@ -228,7 +231,8 @@ def _run_pelican(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        pelican.run()
+        with settings["SUNLIT_AT_EXIT"]:
+            pelican.run()
     finally:
         signals.content_written.disconnect(record)
         if collecting:

@@ -79,6 +79,12 @@ def url_path(kind: str, record_id: str) -> str:
     return f"{folder}/{path_segment(record_id)}/"
 
 
+# The key, in a site build's shared context, of the reader the pages plugin holds open for the
+# whole build with the red flags evaluated (`hold_flag_hits`): the feeds read through it rather
+# than evaluating every flag again in a connection of their own.
+BUILD_READER = "SUNLIT_READER"
+
+
 @contextmanager
 def open_reader(db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """The database, read-only, with timestamps shown in Asia/Shanghai."""

@@ -319,3 +319,37 @@ def test_a_page_rewritten_in_a_tree_is_overwritten_only_when_no_other_build_shar
     assert published.read_bytes() == b"what the published build serves"  # never written through
     assert shared.stat().st_ino != published.stat().st_ino
     assert published.stat().st_nlink == 1
+
+
+def test_a_build_evaluates_the_red_flags_once_and_closes_its_reader_however_it_ends(
+        sample: tuple[Path, Path, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    from disclosures import feeds, publish
+    from disclosures.build import BuildError
+
+    db, output, tender_ids = sample
+    held = []
+
+    def counted(con: object) -> None:
+        held.append(con)
+        real(con)
+
+    real = publish.hold_flag_hits
+    monkeypatch.setattr(publish, "hold_flag_hits", counted)
+    monkeypatch.setattr(feeds, "hold_flag_hits", counted)
+    # A changed title: pages, the feed catalogue and the changed feeds' entries all read flags.
+    change(db, "UPDATE tenders SET title = title || '（更正）' WHERE tender_id = ?", [tender_ids[0]])
+    result = build_site(db, output, search_index=False)
+    assert result.rendered > 0
+    assert len(held) == 1
+    # The reader is closed: the database opens for writing in this process again.
+    change(db, "UPDATE tenders SET title = title || '（二次更正）' WHERE tender_id = ?",
+           [tender_ids[0]])
+
+    def fail(*_: object, **__: object) -> None:
+        raise RuntimeError("the OPML lists could not be written")
+
+    monkeypatch.setattr(feeds, "write_opml", fail)  # after the pages plugin's generate_output
+    with pytest.raises(BuildError, match="OPML"):
+        build_site(db, output, search_index=False)
+    change(db, "UPDATE tenders SET title = title || '（三次更正）' WHERE tender_id = ?",
+           [tender_ids[0]])

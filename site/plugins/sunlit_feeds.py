@@ -12,10 +12,13 @@ unchanged since the previous build are linked from it, and only the rest have th
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from pelican import signals
 from pelican.generators import Generator
 from pelican.writers import Writer
@@ -31,8 +34,19 @@ class SunlitFeedsGenerator(Generator):
 
     feeds: list[feeds.Feed]
 
-    def generate_context(self) -> None:
+    @contextlib.contextmanager
+    def _reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The build's reader (`publish.BUILD_READER`, its red flags evaluated once for the
+        whole build), else one of our own."""
+        shared = self.context.get(publish.BUILD_READER)
+        if shared is not None:
+            yield shared
+            return
         with publish.open_reader(Path(self.settings["SUNLIT_DB"])) as con:
+            yield con
+
+    def generate_context(self) -> None:
+        with self._reader() as con:
             self.feeds = feeds.read_catalogue(con)
         self.context[feeds.CONTEXT_KEY] = feeds.FeedIndex.of(self.feeds)
 
@@ -47,7 +61,7 @@ class SunlitFeedsGenerator(Generator):
         feeds.write_opml(self.feeds, output, info)
 
     def _read_entries(self, to_render: list[Feed]) -> None:
-        with publish.open_reader(Path(self.settings["SUNLIT_DB"])) as con:
+        with self._reader() as con:
             feeds.read_entries(con, to_render)
 
 

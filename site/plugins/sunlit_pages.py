@@ -598,10 +598,15 @@ class SunlitPagesGenerator(Generator):
         self._published = incremental.read_manifest(self._previous)
         # Before the database is opened here: the export may run in a forked process.
         self._start_export(db, output / "data")
-        # Open until the pages are planned (`generate_output`): they read their rows from it.
+        # Open until the build's end (`_finalized`): the pages are planned from it and the feeds
+        # read through it (`publish.BUILD_READER`), the red flags evaluated once for both.
         self._reader = contextlib.ExitStack()
         con = self._con = self._reader.enter_context(publish.open_reader(db))
+        self._reader.callback(self.context.pop, publish.BUILD_READER, None)
+        if (at_exit := self.settings.get("SUNLIT_AT_EXIT")) is not None:
+            at_exit.callback(self._reader.close)  # a build that fails after `generate_output`
         publish.hold_flag_hits(con)
+        self.context[publish.BUILD_READER] = con
         publish.hold_record_rows(con)
         self.data = publish.read_site(con, latest=self.settings.get("SUNLIT_LATEST_AWARDS", 20))
         wants_search = self.settings.get("SUNLIT_SEARCH_INDEX", True)
@@ -706,10 +711,13 @@ class SunlitPagesGenerator(Generator):
             self._write_lang(writer, "search/", "search")
             self._write_flags_sources(writer)
             self._write_feed_directory()
-        finally:
-            self._reader.close()  # before the workers fork: they need none of it
+        except BaseException:
+            self._reader.close()
+            raise
         # The workers write the pages while Pelican goes on (the feeds, its own pages) and the
-        # downloads are exported; `_finalized` waits for both.
+        # downloads are exported; `_finalized` waits for both. They inherit the open reader and
+        # never use it (a forked process must not use its parent's database; the export was
+        # forked before the reader was opened).
         self._pages.start()
         signals.finalized.connect(self._finalized)
 
@@ -718,7 +726,7 @@ class SunlitPagesGenerator(Generator):
         if pelican.settings is not self.settings:
             return  # another build's, run in this process
         signals.finalized.disconnect(self._finalized)
-        self._reader.close()  # when a build failed before its pages were planned
+        self._reader.close()
         self._write_data()
         self._finish_pages()
 
