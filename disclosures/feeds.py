@@ -732,44 +732,56 @@ def _digest_sql(content: tuple[str, ...]) -> str:
     return f"md5(CAST(to_json(struct_pack({', '.join(content)})) AS VARCHAR))"
 
 
-def _ranked_sql(family: _Family, wanted: bool = False) -> str:
+def _rows_sql(family: _Family) -> str:
+    """SQL: the family's rows with row_ (the order they are read in: a feed's first row names
+    it), record_ (the quoted record part of the tag: URI) and, per set of content columns n,
+    tie_n_ (a hash of them, so that two entries with equal dates and ids rank alike in every
+    query) and digest_n_ (the catalogue's)."""
+    contents = _contents(family)
+    columns = "".join(f"hash(struct_pack({', '.join(content)})) AS tie_{n}_, "
+                      f"{_digest_sql(content)} AS digest_{n}_, "
+                      for n, content in enumerate(contents))
+    return (f"SELECT row_number() OVER (ORDER BY {family.order}) AS row_, "
+            f"{quote_sql(family.record)} AS record_, {columns}* FROM ({family.rows})")
+
+
+def _contents(family: _Family) -> list[tuple[str, ...]]:
+    return list(dict.fromkeys(kind.content for kind in family.kinds))
+
+
+def _held_rows(family: _Family) -> str:
+    """The temporary table `read_catalogue` holds a family's rows (`_rows_sql`) in."""
+    return f"feed_rows_{FAMILIES.index(family)}"
+
+
+def _ranked_sql(family: _Family, wanted: bool = False, held: bool = False) -> str:
     """CTEs ending in `ranked_`: every (feed, row) pair of a family, ranked in its feed as
     `order_entries` ranks entries (newest first, then by tag: URI).
 
-    `rows_` holds the family's rows with row_ (the order they are read in: a feed's first row
-    names it), record_ (the quoted record part of the tag: URI) and, per set of content columns
-    n, tie_n_ (a hash of them, so that two entries with equal dates and ids rank alike in every
-    query) and, for the catalogue, digest_n_. `ranked_` has rank_, kind_, key_, name_, maker_
-    (n), tie_, row_, record_, fetched_at (and digest_ for the catalogue). With `wanted`, only the
-    feeds named by the two list parameters (kinds, keys): a feed's ranking is its own, so
-    filtering first changes nothing but the cost.
+    `rows_` holds the family's rows (`_rows_sql`), read from the table `read_catalogue` held
+    them in when `held`. `ranked_` has rank_, kind_, key_, name_, maker_ (n), tie_, row_,
+    record_, fetched_at and digest_. With `wanted`, only the feeds named by the two list
+    parameters (kinds, keys): a feed's ranking is its own, so filtering first changes nothing
+    but the cost.
     """
-    contents = list(dict.fromkeys(kind.content for kind in family.kinds))
+    contents = _contents(family)
     members = []
     for kind in family.kinds:
         key, n = f"CAST({kind.key} AS VARCHAR)", contents.index(kind.content)
         only = (f" AND {key} IN (SELECT key_ FROM wanted_ WHERE kind_ = '{kind.kind}')"
                 if wanted else "")
-        digest = "" if wanted else f"digest_{n}_ AS digest_, "
         members.append(
             f"SELECT '{kind.kind}' AS kind_, {key} AS key_, CAST({kind.name} AS VARCHAR) AS name_, "
-            f"{n} AS maker_, {digest}tie_{n}_ AS tie_, row_, record_, fetched_at "
+            f"{n} AS maker_, digest_{n}_ AS digest_, tie_{n}_ AS tie_, row_, record_, fetched_at "
             f"FROM rows_ WHERE {kind.where}{only}")
     union = "\nUNION ALL\n".join(members)
-    columns = "".join(f"hash(struct_pack({', '.join(content)})) AS tie_{n}_, "
-                      for n, content in enumerate(contents))
-    if wanted:
-        ctes = "wanted_ AS (SELECT unnest(?::VARCHAR[]) AS kind_, unnest(?::VARCHAR[]) AS key_), "
-    else:
-        ctes = ""
-        columns += "".join(f"{_digest_sql(content)} AS digest_{n}_, "
-                           for n, content in enumerate(contents))
+    ctes = ("wanted_ AS (SELECT unnest(?::VARCHAR[]) AS kind_, unnest(?::VARCHAR[]) AS key_), "
+            if wanted else "")
+    rows = (f"rows_ AS (SELECT * FROM {_held_rows(family)})" if held
+            else f"rows_ AS MATERIALIZED ({_rows_sql(family)})")
     return f"""
-WITH {ctes}rows_ AS MATERIALIZED (
-    SELECT row_number() OVER (ORDER BY {family.order}) AS row_,
-           {quote_sql(family.record)} AS record_, {columns}*
-    FROM ({family.rows})
-), members_ AS ({union}),
+WITH {ctes}{rows},
+members_ AS ({union}),
 ranked_ AS (
     SELECT row_number() OVER (PARTITION BY kind_, key_
                               ORDER BY fetched_at DESC, record_, tie_) AS rank_, *
@@ -778,7 +790,7 @@ ranked_ AS (
 
 
 def _catalogue_sql(family: _Family) -> str:
-    return f"""{_ranked_sql(family)}
+    return f"""{_ranked_sql(family, held=True)}
 SELECT kind_, key_, arg_min_null(name_, row_) AS name_,
        md5(string_agg(digest_, ',' ORDER BY rank_) FILTER (WHERE rank_ <= {FEED_SIZE}))
            AS digest_
@@ -787,10 +799,10 @@ GROUP BY kind_, key_
 """
 
 
-def _entries_sql(family: _Family) -> str:
+def _entries_sql(family: _Family, held: bool) -> str:
     """The rows of the wanted feeds' newest entries, each once, with the places it takes."""
     columns = dict.fromkeys(column for kind in family.kinds for column in kind.content)
-    return f"""{_ranked_sql(family, wanted=True)}
+    return f"""{_ranked_sql(family, wanted=True, held=held)}
 SELECT {", ".join(f"any_value(r.{column}) AS {column}" for column in columns)},
        any_value(m.kind_) AS kind_,
        list(struct_pack(kind_ := m.kind_, key_ := m.key_, rank_ := m.rank_)) AS places_
@@ -817,12 +829,17 @@ def read_catalogue(con: duckdb.DuckDBPyConnection) -> list[Feed]:
     """Every feed of the site with its title, page and `source` digest, but no entries.
 
     A feed's `source` is an md5 over its newest FEED_SIZE entries' content columns, in order:
-    it changes when, and only when, an entry of the feed would. Four queries in all, whatever
-    the number of feeds. `con` is a `publish.open_reader` connection (dates in Asia/Shanghai).
+    it changes when, and only when, an entry of the feed would. Two queries a family, whatever
+    the number of feeds: its rows are held in a temporary table, which `read_entries` on the
+    same connection reads rather than making them again (as of the catalogue: a site build's
+    connection reads one state of the database). `con` is a `publish.open_reader` connection
+    (dates in Asia/Shanghai).
     """
     _hold_flag_hits(con)
     feeds = []
     for family in FAMILIES:
+        # Held for `read_entries` on the same connection (a site build's).
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_held_rows(family)} AS {_rows_sql(family)}")
         for kind, key, name, digest in con.execute(_catalogue_sql(family)).fetchall():
             feeds.append(Feed(kind, key, feed_title(kind, key, name), feed_page(kind, key),
                               source=digest))
@@ -840,6 +857,8 @@ def read_entries(con: duckdb.DuckDBPyConnection, feeds: Sequence[Feed]) -> None:
         _hold_flag_hits(con)
     for feed in feeds:
         feed.entries = []
+    held = {name for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
     for family in FAMILIES:
         kinds = {kind.kind: kind for kind in family.kinds}
         wanted = [key for key in by_key if key[0] in kinds]
@@ -848,7 +867,7 @@ def read_entries(con: duckdb.DuckDBPyConnection, feeds: Sequence[Feed]) -> None:
         placed: dict[tuple[str, str], list[tuple[int, Entry]]] = {key: [] for key in wanted}
         # One row per distinct entry (equal content, equal digest): made once, placed in each
         # feed it is in, at its rank there.
-        for row in _rows(con, _entries_sql(family),
+        for row in _rows(con, _entries_sql(family, _held_rows(family) in held),
                          [[k for k, _ in wanted], [k for _, k in wanted]]):
             entry = kinds[row["kind_"]].entry(row)
             for place in row["places_"]:
