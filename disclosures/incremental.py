@@ -272,6 +272,9 @@ class PageWriter:
         self._settled: dict[str, tuple[str, int]] = {}  # path -> (hash, KEPT or LINKED)
         self._pool: Any = None  # the workers `start` forked, and the results they will give
         self._started: Any = None
+        self._trash = trash_for(output)
+        self._aside: tuple[int, str] | None = None  # (pid, folder) older pages are set aside in
+        self._set_aside = 0
 
     def add(self, path: str, template: str, values: dict[str, Any], key: Any = None, *,
             digest: str | None = None) -> None:
@@ -302,17 +305,51 @@ class PageWriter:
         if not self._previous or self.old.get(path) != digest:
             return False
         folder = f"{self._output}/{path}"
-        source, target = f"{self._previous}/{path}index.html", f"{folder}index.html"
         try:
             _make_folder(folder)
-            try:
-                os.link(source, target)  # a new tree: nothing there to replace
-            except FileExistsError:
-                link_over(source, target)
+            self._link(f"{self._previous}/{path}index.html", f"{folder}index.html")
         except OSError:
             return False  # gone, or another device: render it
         self._settled[path] = (digest, LINKED)
         return True
+
+    def _link(self, source: str, target: str) -> None:
+        """Make `target` a hard link to `source`; raises OSError when it cannot be made.
+
+        An older page at `target` is moved into the site's trash, deleted once the build is
+        published, rather than removed now: removing a file no other build shares frees its
+        blocks, which on a disk that discards freed blocks costs several times the link (a
+        rebuild links back every page its recycled tree holds stale). Outside a site's builds it
+        is replaced.
+        """
+        try:
+            os.link(source, target)  # a new tree: nothing there to replace
+            return
+        except FileExistsError:
+            pass
+        aside = self._aside_path()
+        if aside is None:
+            link_over(source, target)
+            return
+        try:
+            os.rename(target, aside)
+        except OSError:  # the trash is being emptied meanwhile
+            link_over(source, target)
+            return
+        os.link(source, target)
+
+    def _aside_path(self) -> str | None:
+        """A new name in this process's folder of the trash for an older page, if there is a
+        trash."""
+        if self._trash is None:
+            return None
+        pid = os.getpid()  # the forked workers set pages aside too
+        if self._aside is None or self._aside[0] != pid:
+            folder = self._trash / f"{os.path.basename(self._output)}.pages.{pid}.{time_ns()}"
+            folder.mkdir(parents=True, exist_ok=True)
+            self._aside, self._set_aside = (pid, str(folder)), 0
+        self._set_aside += 1
+        return f"{self._aside[1]}/{self._set_aside}"
 
     def page_hash(self, page: Page) -> str | None:
         """sha256 of the page's key, else its pickled inputs; None when they cannot be pickled."""
@@ -337,7 +374,7 @@ class PageWriter:
         target = f"{folder}index.html"
         if digest is not None and self._previous and self.old.get(page.path) == digest:
             try:
-                link_over(f"{self._previous}/{page.path}index.html", target)
+                self._link(f"{self._previous}/{page.path}index.html", target)
                 return page.path, digest, LINKED
             except OSError:
                 pass  # gone, or another device: render it
@@ -493,15 +530,23 @@ def discard(path: Path) -> None:
     Moved into the site's trash (`<site>.trash/`, beside `<site>.builds/`) when the build lives
     there, which `disclosures.build` empties; else deleted now.
     """
-    builds = path
-    while builds.parent != builds and not builds.name.endswith(".builds"):
-        builds = builds.parent
-    if builds.name.endswith(".builds"):
-        trash = builds.parent / (builds.name.removesuffix(".builds") + ".trash")
+    trash = trash_for(path)
+    if trash is not None:
         trash.mkdir(exist_ok=True)
         os.rename(path, trash / f"{path.name}.{os.getpid()}.{time_ns()}")
     else:
         shutil.rmtree(path)
+
+
+def trash_for(path: Path) -> Path | None:
+    """The site's trash (`<site>.trash/`) when `path` is in one of its builds (in
+    `<site>.builds/`); else None."""
+    builds = path
+    while builds.parent != builds and not builds.name.endswith(".builds"):
+        builds = builds.parent
+    if builds.name.endswith(".builds"):
+        return builds.parent / (builds.name.removesuffix(".builds") + ".trash")
+    return None
 
 
 def save_manifest(output: Path, theme: str, pages: dict[str, str], search: str | None,

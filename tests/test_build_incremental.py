@@ -353,3 +353,28 @@ def test_a_build_evaluates_the_red_flags_once_and_closes_its_reader_however_it_e
         build_site(db, output, search_index=False)
     change(db, "UPDATE tenders SET title = title || '（三次更正）' WHERE tender_id = ?",
            [tender_ids[0]])
+
+
+def test_an_older_page_linked_over_is_set_aside_in_the_trash_not_deleted_during_the_build(
+        tmp_path: Path) -> None:
+    from disclosures.incremental import PageWriter
+
+    builds = tmp_path / "site.builds"
+    published, tree = builds / "published", builds / "recycled"
+    for build in (published, tree):
+        (build / "a").mkdir(parents=True)
+    (published / "a" / "index.html").write_text("the page as published", encoding="utf-8")
+    (tree / "a" / "index.html").write_text("the same page two builds ago", encoding="utf-8")
+    older = (tree / "a" / "index.html").stat().st_ino
+
+    def render(*_: object) -> str:
+        raise AssertionError("an unchanged page is linked, not rendered")
+
+    digest = PageWriter(tree, None, "theme", render).digest("a/", "page", "key")
+    writer = PageWriter(tree, published, "theme", render, held={"a/": "stale"},
+                        published={"pages": {"a/": digest}})
+    assert writer.settle("a/", digest)
+    assert (tree / "a" / "index.html").stat().st_ino == (published / "a" / "index.html").stat().st_ino
+    set_aside = [path for path in (tmp_path / "site.trash").rglob("*") if path.is_file()]
+    assert [path.stat().st_ino for path in set_aside] == [older]
+    assert set_aside[0].read_text(encoding="utf-8") == "the same page two builds ago"
