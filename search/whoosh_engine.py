@@ -36,6 +36,7 @@ from whoosh.collectors import TopCollector
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.formats import Frequency, Positions
 from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher, ReadTooFar, WrappingMatcher
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.query.spans import Span, SpanNear2, SpanWrappingMatcher
 from whoosh.searching import Searcher
@@ -52,10 +53,6 @@ if TYPE_CHECKING:
 
 HASHES = "doc-hashes.json"
 NAMES = "names.txt"
-# A writer's posting pool, by Whoosh's own reckoning (real memory is about half as much again).
-# Past it Whoosh spills sorted runs to disk and merges them in Python at the end, which cost a
-# third of a 100k-document build at 256.
-WRITER_MEMORY_MB = 512
 # A rebuild of at least PARALLEL_FROM documents runs Whoosh's multiprocessing writer, one
 # segment per process; a smaller one is not worth starting processes for.
 WRITER_PROCS = min(os.cpu_count() or 1, 4)
@@ -75,6 +72,10 @@ class _Positions(Positions):  # type: ignore[misc]
         boost = self.field_boost
         return ((w, len(p), len(p) * boost, self.encode(p)) for w, p in poses.items())
 
+    def postings(self, value: str) -> list[tuple[bytes, int, float, bytes]]:
+        """`word_values` with each term as bytes: what `FieldType.index` would yield."""
+        return [(w.encode(), n, weight, v) for w, n, weight, v in self.word_values(value, None)]
+
 
 class _Frequency(Frequency):  # type: ignore[misc]
     """Whoosh's frequency format, counted the same way."""
@@ -84,6 +85,10 @@ class _Frequency(Frequency):  # type: ignore[misc]
         boost = self.field_boost
         counts = Counter(term for _, term in terms(value))
         return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())
+
+    def postings(self, value: str) -> list[tuple[bytes, int, float, bytes]]:
+        """`word_values` with each term as bytes: what `FieldType.index` would yield."""
+        return [(w.encode(), n, weight, v) for w, n, weight, v in self.word_values(value, None)]
 
 
 def _text(boost: float = 1.0, stored: bool = False) -> TEXT:
@@ -179,14 +184,42 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         return super()._mini_ids() if self._byteids else self._ids.tobytes()
 
     def _mini_weights(self) -> Any:
-        weights = super()._mini_weights()
-        return self._weights.tobytes() if isinstance(weights, tuple) else weights
+        # Whoosh's answer (None when all are 1.0, the one weight when all are equal), counted
+        # in C instead of a generator a posting.
+        weights = self._weights
+        if weights.count(1.0) == len(weights):
+            return None
+        if weights.count(weights[0]) == len(weights):
+            return weights[0]
+        return weights.tobytes()
 
     def _mini_values(self) -> Any:
         size = self._format.fixed_value_size()
         if self._byteids or (size is not None and size >= 0):
             return super()._mini_values()
         return b"".join(self._values), array("I", accumulate(map(len, self._values))).tobytes()
+
+    def add_postings(self, ids: array[int], weights: array[float], values: list[bytes | None],
+                     lengths: bytes | None) -> None:
+        """A term's postings at once, as Whoosh's `add_posting` one at a time would buffer them:
+        a block's document numbers, weights, values and the least and greatest field length of
+        its documents (`lengths`, the field's length bytes a document) are sliced, not
+        appended. The last block is left for `finish_postings`."""
+        limit = self._blocklimit
+        for start in range(0, len(ids), limit):
+            if start:
+                self._write_block()
+            end = start + limit
+            block = ids[start:end]
+            self._ids = block
+            block_weights = weights[start:end]
+            self._weights = array("f", block_weights)
+            self._maxweight = max(0, max(block_weights))
+            self._values = [v for v in values[start:end] if v]
+            known = ([] if lengths is None else
+                     [b for b in map(lengths.__getitem__, block) if b])
+            self._minlength = byte_to_length(min(known)) if known else None
+            self._maxlength = byte_to_length(max(known)) if known else 0
 
     def finish_postings(self) -> Any:
         # Whoosh 2.7.4 calls `set_inline` here, a method its term info does not have.
@@ -197,6 +230,173 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         terminfo.set_inlined(self._ids, self._weights, self._values)
         self._terminfo = None
         return terminfo
+
+
+class _TermPool:
+    """A new segment's postings in memory, a field's terms each with its document numbers,
+    weights and values in arrays, in place of Whoosh's `PostingPool`.
+
+    Whoosh's pool holds a tuple a posting, sorts them all when the segment is written (or spills
+    sorted runs to disk past its memory limit, and merges them in Python), and hands them to the
+    field writer one at a time. Here a document's postings are appended to their terms, in the
+    order documents are numbered, so only a field's terms are sorted, and a term's postings go
+    to the posting writer a block at a time. It takes Whoosh's posting tuples too (`add`), from
+    a merge of small segments."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, dict[bytes, tuple[array[int], array[float], list[Any]]]] = {}
+        self.fieldnames: set[str] = set()  # as Whoosh's pool: fields with postings
+        self._unordered = False
+
+    def terms(self, fieldname: str) -> dict[bytes, tuple[array[int], array[float], list[Any]]]:
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+        return terms
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        fieldname, tbytes, docnum, weight, vbytes = item
+        terms = self.terms(fieldname)
+        postings = terms.get(tbytes)
+        if postings is None:
+            postings = terms[tbytes] = (array("I"), array("d"), [])
+        elif docnum <= postings[0][-1]:
+            self._unordered = True
+        postings[0].append(docnum)
+        postings[1].append(weight)
+        postings[2].append(vbytes)
+
+    def write(self, schema: Schema, lengths: _Lengths, fieldwriter: Any) -> None:
+        """Every field's terms in order, each term's postings by document number, as Whoosh's
+        `FieldWriter.add_postings` writes its sorted postings."""
+        for fieldname in sorted(self.fields):
+            terms = self.fields[fieldname]
+            if not terms:
+                continue
+            self.fieldnames.add(fieldname)
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            postwriter = fieldwriter._postwriter
+            table = lengths._table(fieldname)
+            for tbytes in sorted(terms):
+                ids, weights, values = terms[tbytes]
+                if self._unordered:
+                    ids, weights, values = _by_document(ids, weights, values)
+                fieldwriter.start_term(tbytes)
+                if isinstance(postwriter, _PostingsWriter):
+                    postwriter.add_postings(ids, weights, values, table)
+                else:  # Whoosh's own (a test writes its blocks)
+                    for docnum, weight, value in zip(ids, weights, values, strict=True):
+                        postwriter.add_posting(docnum, weight, value or b"",
+                                               lengths.doc_field_length(docnum, fieldname))
+                fieldwriter.finish_term()
+            fieldwriter.finish_field()
+
+    def cleanup(self) -> None:
+        self.fields.clear()
+
+
+def _by_document(ids: array[int], weights: array[float], values: list[Any]) -> tuple[
+        array[int], array[float], list[Any]]:
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    return (array("I", [ids[i] for i in order]), array("d", [weights[i] for i in order]),
+            [values[i] for i in order])
+
+
+class _Writer(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's segment writer with its postings in a `_TermPool`.
+
+    `add_document` is Whoosh's, less what this schema has no use for (term vectors, spelling
+    fields: the constructor checks), with `_Positions` and `_Frequency` counting a field's terms
+    directly. Field lengths for a posting block come from the length columns read whole
+    (`_Lengths`), as Whoosh's would read them a posting at a time."""
+
+    def __init__(self, ix: whoosh_index.Index, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        assert isinstance(self.codec, SunlitCodec)
+        unsupported = [name for name, field in self.schema.items()
+                       if field.vector or field.separate_spelling()]
+        if unsupported:
+            raise ValueError(f"fields with term vectors or spelling: {unsupported}")
+        self.pool = _TermPool()
+
+    def add_document(self, **fields: Any) -> None:
+        self._check_state()
+        schema = self.schema
+        docnum = self.docnum
+        perdocwriter = self.perdocwriter
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        for fieldname in fieldnames:
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                fieldboost = self._field_boost(fields, fieldname, docboost)
+                fmt = field.format
+                items = (fmt.postings(value) if isinstance(fmt, (_Positions, _Frequency))
+                         else field.index(value))
+                terms = self.pool.terms(fieldname)
+                for tbytes, freq, weight, vbytes in items:
+                    postings = terms.get(tbytes)
+                    if postings is None:
+                        postings = terms[tbytes] = (array("I"), array("d"), [])
+                    postings[0].append(docnum)
+                    postings[1].append(weight * fieldboost)
+                    postings[2].append(vbytes)
+                    length += freq
+                if not field.scorable:
+                    length = 0
+            stored = fields.get(f"_stored_{fieldname}", value)
+            perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
+            column = field.column_type
+            if column and stored is not None:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(stored))
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        self.pool.write(self.schema, lengths, self.fieldwriter)
+        self.fieldwriter.close()
+        lengths.close()
+
+
+class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
+    """Whoosh's writer process, writing its segment through `_Writer` (Whoosh's own opens a
+    `SegmentWriter`). Only for a writer of one segment a process: `_TermPool` keeps no sorted
+    run to hand back for merging."""
+
+    def run(self) -> None:
+        assert self.multisegment
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = _Writer(ix, _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        segment = writer._finalize_segment()
+        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
+
+
+class _MpWriter(MpWriter):  # type: ignore[misc]
+    """Whoosh's multiprocessing writer with `_SubWriterTask` processes."""
+
+    def _new_task(self) -> _SubWriterTask:
+        task = _SubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                              self.subargs, self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
 
 
 class _Values:
@@ -472,9 +672,8 @@ class WhooshEngine:
 
     def _writer(self, ix: whoosh_index.Index, procs: int = 1) -> SegmentWriter:
         if procs > 1:
-            return ix.writer(limitmb=WRITER_MEMORY_MB, procs=procs, multisegment=True,
-                             codec=SunlitCodec())
-        return ix.writer(limitmb=WRITER_MEMORY_MB, codec=SunlitCodec())
+            return _MpWriter(ix, procs=procs, multisegment=True, codec=SunlitCodec())
+        return _Writer(ix, codec=SunlitCodec())
 
     def rebuild(self, documents: Iterable[SearchDocument]) -> UpdateReport:
         self.close()
