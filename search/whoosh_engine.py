@@ -44,7 +44,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-from search.analysis import cuts, normalise, sunlit_analyzer, terms
+from search.analysis import normalise, sunlit_analyzer, term_list
 from search.engine import Hit, Results, UpdateReport, document_hash
 from search.kinds import KIND_LABELS
 
@@ -67,7 +67,7 @@ class _Positions(Positions):  # type: ignore[misc]
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[
             tuple[str, int, float, bytes]]:
         poses: defaultdict[str, list[int]] = defaultdict(list)
-        for _, term, pos in cuts(value):
+        for pos, term in enumerate(term_list(value)):
             poses[term].append(pos)
         boost = self.field_boost
         return ((w, len(p), len(p) * boost, self.encode(p)) for w, p in poses.items())
@@ -83,7 +83,7 @@ class _Frequency(Frequency):  # type: ignore[misc]
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[
             tuple[str, int, float, bytes]]:
         boost = self.field_boost
-        counts = Counter(term for _, term in terms(value))
+        counts = Counter(term_list(value))
         return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())
 
     def postings(self, value: str) -> list[tuple[bytes, int, float, bytes]]:
@@ -515,7 +515,7 @@ def _own_code(document: SearchDocument) -> str:
     if document.kind not in _OWN_CODE or not document.code:
         return ""
     code = _exact(document.code)
-    return "" if [t for _, t in terms(document.code)] == [code] else code
+    return "" if term_list(document.code) == [code] else code
 
 
 def _first(text: str) -> wq.Query:
@@ -535,8 +535,8 @@ def _rest(body: str, *fields: str) -> str:
     that finds such a word in the body finds the record there anyway. Most of a body repeats its
     title and names; indexing that twice would cost a third of the postings written, and would
     rank a record whose body repeats its title above one whose body does not."""
-    held = {t for text in fields if text for _, t in terms(text)}
-    return " ".join(w for w in body.split() if not all(t in held for _, t in terms(w)))
+    held = set(chain.from_iterable(map(term_list, fields)))
+    return " ".join(w for w in body.split() if not held.issuperset(term_list(w)))
 
 
 def _fields(document: SearchDocument) -> dict[str, Any]:

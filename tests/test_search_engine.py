@@ -20,7 +20,7 @@ from whoosh.formats import Frequency, Positions
 from whoosh.writing import SegmentWriter
 
 from search import browser, whoosh_engine
-from search.analysis import sunlit_analyzer, terms
+from search.analysis import sunlit_analyzer, term_list, terms
 from search.documents import SearchDocument
 from search.whoosh_engine import WhooshEngine
 
@@ -46,6 +46,7 @@ def test_the_tokenizer_yields_the_terms_of_the_analysis() -> None:
     assert [t for t, _ in tokens] == [t for _, t in terms(text)]
     assert tokens == [("宜昌", 0), ("hbcg2025", 1), ("恒泰", 2), ("泰建", 3), ("建设", 4),
                       ("市", 5), ("water", 6), ("works", 7)]
+    assert list(enumerate(term_list(text))) == [(pos, t) for t, pos in tokens]
 
 
 def test_fielded_fragments_phrases_and_departments(tmp_path: Path) -> None:
