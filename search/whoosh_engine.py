@@ -17,13 +17,14 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     W3Codec,
@@ -34,7 +35,7 @@ from whoosh.codec.whoosh3 import (
 )
 from whoosh.collectors import TopCollector
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.formats import Frequency, Positions
+from whoosh.formats import Existence, Frequency, Positions
 from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher, ReadTooFar, WrappingMatcher
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
@@ -66,15 +67,29 @@ class _Positions(Positions):  # type: ignore[misc]
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[
             tuple[str, int, float, bytes]]:
+        return ((w.decode(), n, weight, v) for w, n, weight, v in self.postings(value))
+
+    def postings(self, value: str) -> list[tuple[bytes, int, float, bytes]]:
+        """`word_values` with each term as bytes: what `FieldType.index` would yield."""
         poses: defaultdict[str, list[int]] = defaultdict(list)
         for pos, term in enumerate(term_list(value)):
             poses[term].append(pos)
         boost = self.field_boost
-        return ((w, len(p), len(p) * boost, self.encode(p)) for w, p in poses.items())
+        encode = self.encode
+        return [(w.encode(), len(p), len(p) * boost, encode(p)) for w, p in poses.items()]
 
-    def postings(self, value: str) -> list[tuple[bytes, int, float, bytes]]:
-        """`word_values` with each term as bytes: what `FieldType.index` would yield."""
-        return [(w.encode(), n, weight, v) for w, n, weight, v in self.word_values(value, None)]
+    def encode(self, poslist: list[int]) -> bytes:
+        # Most terms are once in a field: their value depends on the one position only.
+        if len(poslist) != 1:
+            encoded: bytes = super().encode(poslist)
+            return encoded
+        value = _ONE_POSITION.get(poslist[0])
+        if value is None:
+            value = _ONE_POSITION[poslist[0]] = super().encode(poslist)
+        return value
+
+
+_ONE_POSITION: dict[int, bytes] = {}  # a position → Whoosh's value for it alone
 
 
 class _Frequency(Frequency):  # type: ignore[misc]
@@ -82,13 +97,13 @@ class _Frequency(Frequency):  # type: ignore[misc]
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[
             tuple[str, int, float, bytes]]:
-        boost = self.field_boost
-        counts = Counter(term_list(value))
-        return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())
+        return ((w.decode(), n, weight, v) for w, n, weight, v in self.postings(value))
 
     def postings(self, value: str) -> list[tuple[bytes, int, float, bytes]]:
         """`word_values` with each term as bytes: what `FieldType.index` would yield."""
-        return [(w.encode(), n, weight, v) for w, n, weight, v in self.word_values(value, None)]
+        boost = self.field_boost
+        return [(w.encode(), n, n * boost, pack_uint(n))
+                for w, n in Counter(term_list(value)).items()]
 
 
 def _text(boost: float = 1.0, stored: bool = False) -> TEXT:
@@ -318,6 +333,8 @@ class _Writer(SegmentWriter):  # type: ignore[misc]
         if unsupported:
             raise ValueError(f"fields with term vectors or spelling: {unsupported}")
         self.pool = _TermPool()
+        self._postings = {name: _postings_of(field) for name, field in self.schema.items()
+                          if field.indexed}
 
     def add_document(self, **fields: Any) -> None:
         self._check_state()
@@ -336,11 +353,8 @@ class _Writer(SegmentWriter):  # type: ignore[misc]
             length = 0
             if field.indexed:
                 fieldboost = self._field_boost(fields, fieldname, docboost)
-                fmt = field.format
-                items = (fmt.postings(value) if isinstance(fmt, (_Positions, _Frequency))
-                         else field.index(value))
                 terms = self.pool.terms(fieldname)
-                for tbytes, freq, weight, vbytes in items:
+                for tbytes, freq, weight, vbytes in self._postings[fieldname](value):
                     postings = terms.get(tbytes)
                     if postings is None:
                         postings = terms[tbytes] = (array("I"), array("d"), [])
@@ -365,6 +379,23 @@ class _Writer(SegmentWriter):  # type: ignore[misc]
         self.pool.write(self.schema, lengths, self.fieldwriter)
         self.fieldwriter.close()
         lengths.close()
+
+
+def _postings_of(field: Any) -> Callable[[Any], Iterable[tuple[bytes, int, float, bytes]]]:
+    """What `field.index` yields for a value, without its generators where the field's format
+    is ours, or for an ID (a record's key, kind, year and date: one term, the value itself)."""
+    fmt = field.format
+    if isinstance(fmt, (_Positions, _Frequency)):
+        return fmt.postings  # type: ignore[no-any-return]
+    if type(field) is ID and type(fmt) is Existence and type(field.analyzer) is IDTokenizer:
+        boost = fmt.field_boost
+
+        def identifier(value: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
+            if not isinstance(value, str):
+                return field.index(value)  # type: ignore[no-any-return]  # Whoosh's error
+            return ((value.encode(), 1, boost, b""),)
+        return identifier
+    return field.index  # type: ignore[no-any-return]
 
 
 class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
