@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
-from whoosh.analysis import IDTokenizer
+from whoosh.analysis import CommaSeparatedTokenizer, IDTokenizer
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     W3Codec,
@@ -382,20 +382,34 @@ class _Writer(SegmentWriter):  # type: ignore[misc]
 
 
 def _postings_of(field: Any) -> Callable[[Any], Iterable[tuple[bytes, int, float, bytes]]]:
-    """What `field.index` yields for a value, without its generators where the field's format
-    is ours, or for an ID (a record's key, kind, year and date: one term, the value itself)."""
+    """What `field.index` yields for a value, without its generators and Token objects where
+    the field's format is ours, for an ID (a record's key, kind, year and date: one term, the
+    value itself) and for comma-separated keywords (`exact`)."""
     fmt = field.format
     if isinstance(fmt, (_Positions, _Frequency)):
         return fmt.postings  # type: ignore[no-any-return]
-    if type(field) is ID and type(fmt) is Existence and type(field.analyzer) is IDTokenizer:
-        boost = fmt.field_boost
+    boost = fmt.field_boost
+    # (NUMERIC fields have this format and tokenizer too, and index terms of their own.)
+    if type(field) is ID and type(fmt) is Existence and field.analyzer == IDTokenizer():
 
         def identifier(value: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
             if not isinstance(value, str):
                 return field.index(value)  # type: ignore[no-any-return]  # Whoosh's error
             return ((value.encode(), 1, boost, b""),)
         return identifier
+    if (type(field) is KEYWORD and type(fmt) is Frequency
+            and field.analyzer == CommaSeparatedTokenizer()):
+
+        def keywords(value: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
+            if not isinstance(value, str):
+                return field.index(value)  # type: ignore[no-any-return]
+            counts = Counter(w.strip() for w in _BETWEEN_COMMAS.findall(value))
+            return [(w.encode(), n, n * boost, pack_uint(n)) for w, n in counts.items()]
+        return keywords
     return field.index  # type: ignore[no-any-return]
+
+
+_BETWEEN_COMMAS = re.compile(CommaSeparatedTokenizer().items[0].expression.pattern)
 
 
 class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
