@@ -30,6 +30,7 @@ from whoosh.codec.whoosh3 import (
     W3Codec,
     W3LeafMatcher,
     W3PerDocReader,
+    W3PerDocWriter,
     W3PostingsWriter,
     _lenfield,
 )
@@ -42,7 +43,7 @@ from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.query.spans import Span, SpanNear2, SpanWrappingMatcher
 from whoosh.searching import Searcher
 from whoosh.system import pack_uint
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from search.analysis import normalise, sunlit_analyzer, term_list
@@ -182,6 +183,40 @@ class _Lengths(W3PerDocReader):  # type: ignore[misc]
             return default
         lbyte = table[docnum] if docnum < len(table) else 0
         return byte_to_length(lbyte) if lbyte else None  # as Whoosh's own reader answers
+
+
+class _PerDocWriter(W3PerDocWriter):  # type: ignore[misc]
+    """Whoosh's per-document writer, keeping a field's length column (a byte a document) in
+    memory until the segment is closed: Whoosh writes it to the column file a byte at a time,
+    four calls deep for each field of each document. (Whoosh 2.7.4's fixed-width column, as
+    `_Lengths` reads it.)"""
+
+    def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
+        super().__init__(codec, storage, segment)
+        self._lengths: dict[str, bytearray] = {}
+
+    def add_field(self, fieldname: str, fieldobj: Any, value: Any, length: int | None) -> None:
+        if value is not None:
+            self._storedfields[fieldname] = value
+        if length:
+            column = self._lengths.get(fieldname)
+            if column is None:
+                # When Whoosh creates it: the segment's files are in that order.
+                self._create_column(_lenfield(fieldname), LENGTHS_COLUMN)
+                column = self._lengths[fieldname] = bytearray()
+            lbyte = length_to_byte(length)
+            if lbyte:  # as the column writer leaves out its default, 0
+                column += bytes(self._docnum - len(column))
+                column.append(lbyte)
+            self._fieldlengths[fieldname] += length
+
+    def close(self) -> None:
+        for fieldname, column in self._lengths.items():
+            writer = self._get_column(_lenfield(fieldname))
+            writer._dbfile.write(bytes(column))
+            writer._count = len(column)
+        self._lengths.clear()
+        super().close()
 
 
 class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
@@ -534,6 +569,9 @@ class SunlitCodec(W3Codec):  # type: ignore[misc]
 
     def __init__(self) -> None:
         super().__init__(blocklimit=128, compression=0, inlinelimit=2)
+
+    def per_document_writer(self, storage: Any, segment: Any) -> _PerDocWriter:
+        return _PerDocWriter(self, storage, segment)
 
     def per_document_reader(self, storage: Any, segment: Any) -> _Lengths:
         return _Lengths(storage, segment)
