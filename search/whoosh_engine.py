@@ -19,7 +19,9 @@ from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain, islice
+from operator import itemgetter
 from pathlib import Path
+from pickle import dumps
 from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
@@ -32,6 +34,7 @@ from whoosh.codec.whoosh3 import (
     W3PerDocReader,
     W3PerDocWriter,
     W3PostingsWriter,
+    W3TermInfo,
     _lenfield,
 )
 from whoosh.collectors import TopCollector
@@ -42,7 +45,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.query.spans import Span, SpanNear2, SpanWrappingMatcher
 from whoosh.searching import Searcher
-from whoosh.system import pack_uint
+from whoosh.system import pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
@@ -249,7 +252,7 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             return super()._mini_values()
         return b"".join(self._values), array("I", accumulate(map(len, self._values))).tobytes()
 
-    def add_postings(self, ids: array[int], weights: array[float], values: list[bytes | None],
+    def add_postings(self, ids: array[int], weights: list[float], values: list[bytes | None],
                      lengths: bytes | None) -> None:
         """A term's postings at once, as Whoosh's `add_posting` one at a time would buffer them:
         a block's document numbers, weights, values and the least and greatest field length of
@@ -267,7 +270,7 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             self._maxweight = max(0, max(block_weights))
             self._values = [v for v in values[start:end] if v]
             known = ([] if lengths is None else
-                     [b for b in map(lengths.__getitem__, block) if b])
+                     [lengths[d] for d in block if d < len(lengths) and lengths[d]])
             self._minlength = byte_to_length(min(known)) if known else None
             self._maxlength = byte_to_length(max(known)) if known else 0
 
@@ -283,8 +286,9 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
 
 
 class _TermPool:
-    """A new segment's postings in memory, a field's terms each with its document numbers,
-    weights and values in arrays, in place of Whoosh's `PostingPool`.
+    """A new segment's postings in memory, a field's terms each with a flat list of its
+    postings (document number, weight, value, document number, ...), in place of Whoosh's
+    `PostingPool`.
 
     Whoosh's pool holds a tuple a posting, sorts them all when the segment is written (or spills
     sorted runs to disk past its memory limit, and merges them in Python), and hands them to the
@@ -294,11 +298,11 @@ class _TermPool:
     a merge of small segments."""
 
     def __init__(self) -> None:
-        self.fields: dict[str, dict[bytes, tuple[array[int], array[float], list[Any]]]] = {}
+        self.fields: dict[str, dict[bytes, list[Any]]] = {}
         self.fieldnames: set[str] = set()  # as Whoosh's pool: fields with postings
         self._unordered = False
 
-    def terms(self, fieldname: str) -> dict[bytes, tuple[array[int], array[float], list[Any]]]:
+    def terms(self, fieldname: str) -> dict[bytes, list[Any]]:
         terms = self.fields.get(fieldname)
         if terms is None:
             terms = self.fields[fieldname] = {}
@@ -309,12 +313,11 @@ class _TermPool:
         terms = self.terms(fieldname)
         postings = terms.get(tbytes)
         if postings is None:
-            postings = terms[tbytes] = (array("I"), array("d"), [])
-        elif docnum <= postings[0][-1]:
+            terms[tbytes] = [docnum, weight, vbytes]
+            return
+        if docnum <= postings[-3]:
             self._unordered = True
-        postings[0].append(docnum)
-        postings[1].append(weight)
-        postings[2].append(vbytes)
+        postings += (docnum, weight, vbytes)
 
     def write(self, schema: Schema, lengths: _Lengths, fieldwriter: Any) -> None:
         """Every field's terms in order, each term's postings by document number, as Whoosh's
@@ -327,13 +330,21 @@ class _TermPool:
             fieldwriter.start_field(fieldname, schema[fieldname])
             postwriter = fieldwriter._postwriter
             table = lengths._table(fieldname)
+            inline = isinstance(postwriter, _PostingsWriter) and postwriter._inlinelimit > 1
+            key = pack_ushort(fieldwriter._fieldid)
             for tbytes in sorted(terms):
-                ids, weights, values = terms[tbytes]
+                postings = terms[tbytes]
+                if inline and len(postings) == 3:
+                    # A term of one record (most are), as `finish_term` would add it.
+                    docnum, weight, value = postings
+                    fieldwriter._tindex.add(key + tbytes, _inlined(docnum, weight, value, table))
+                    continue
                 if self._unordered:
-                    ids, weights, values = _by_document(ids, weights, values)
+                    postings = _by_document(postings)
+                ids, weights, values = postings[0::3], postings[1::3], postings[2::3]
                 fieldwriter.start_term(tbytes)
                 if isinstance(postwriter, _PostingsWriter):
-                    postwriter.add_postings(ids, weights, values, table)
+                    postwriter.add_postings(array("I", ids), weights, values, table)
                 else:  # Whoosh's own (a test writes its blocks)
                     for docnum, weight, value in zip(ids, weights, values, strict=True):
                         postwriter.add_posting(docnum, weight, value or b"",
@@ -345,11 +356,20 @@ class _TermPool:
         self.fields.clear()
 
 
-def _by_document(ids: array[int], weights: array[float], values: list[Any]) -> tuple[
-        array[int], array[float], list[Any]]:
-    order = sorted(range(len(ids)), key=ids.__getitem__)
-    return (array("I", [ids[i] for i in order]), array("d", [weights[i] for i in order]),
-            [values[i] for i in order])
+def _inlined(docnum: int, weight: float, value: bytes | None, lengths: bytes | None) -> bytes:
+    """The term table's entry for a term of one posting, kept in the table: what Whoosh's
+    `W3TermInfo.to_bytes` gives once `_PostingsWriter` has buffered the posting, added its
+    block to the term info and inlined it (the segment test compares the files)."""
+    stored = array("f", (weight,))[0]  # the weight as the block's array holds it
+    lbyte = lengths[docnum] if lengths is not None and docnum < len(lengths) else 0
+    info = W3TermInfo._struct.pack(True, stored, 1, lbyte, lbyte, max(0, weight), docnum, docnum)
+    return info + dumps(((docnum,), (stored,), (value,) if value else ()), 2)
+
+
+def _by_document(postings: list[Any]) -> list[Any]:
+    triples = sorted(zip(postings[0::3], postings[1::3], postings[2::3], strict=True),
+                     key=itemgetter(0))
+    return list(chain.from_iterable(triples))
 
 
 class _Writer(SegmentWriter):  # type: ignore[misc]
@@ -357,8 +377,9 @@ class _Writer(SegmentWriter):  # type: ignore[misc]
 
     `add_document` is Whoosh's, less what this schema has no use for (term vectors, spelling
     fields: the constructor checks), with `_Positions` and `_Frequency` counting a field's terms
-    directly. Field lengths for a posting block come from the length columns read whole
-    (`_Lengths`), as Whoosh's would read them a posting at a time."""
+    directly, and what it looks up for a field looked up once. Field lengths for a posting
+    block come from the length columns read whole (`_Lengths`), as Whoosh's would read them a
+    posting at a time."""
 
     def __init__(self, ix: whoosh_index.Index, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
@@ -368,38 +389,40 @@ class _Writer(SegmentWriter):  # type: ignore[misc]
         if unsupported:
             raise ValueError(f"fields with term vectors or spelling: {unsupported}")
         self.pool = _TermPool()
-        self._postings = {name: _postings_of(field) for name, field in self.schema.items()
-                          if field.indexed}
+        # A field, its postings for a value (None: not indexed) and its keywords in a document.
+        self._specs = {name: (field, _postings_of(field) if field.indexed else None,
+                              f"_{name}_boost", f"_stored_{name}")
+                       for name, field in self.schema.items()}
 
     def add_document(self, **fields: Any) -> None:
         self._check_state()
-        schema = self.schema
         docnum = self.docnum
         perdocwriter = self.perdocwriter
+        pool = self.pool
+        specs = self._specs
         docboost = self._doc_boost(fields)
         fieldnames = sorted(name for name in fields if not name.startswith("_"))
-        self._check_fields(schema, fieldnames)
+        self._check_fields(self.schema, fieldnames)
         perdocwriter.start_doc(docnum)
         for fieldname in fieldnames:
             value = fields[fieldname]
             if value is None:
                 continue
-            field = schema[fieldname]
+            field, postings_of, boost_key, stored_key = specs[fieldname]
             length = 0
-            if field.indexed:
-                fieldboost = self._field_boost(fields, fieldname, docboost)
-                terms = self.pool.terms(fieldname)
-                for tbytes, freq, weight, vbytes in self._postings[fieldname](value):
+            if postings_of is not None:
+                fieldboost = float(fields[boost_key]) if boost_key in fields else docboost
+                terms = pool.terms(fieldname)
+                for tbytes, freq, weight, vbytes in postings_of(value):
                     postings = terms.get(tbytes)
                     if postings is None:
-                        postings = terms[tbytes] = (array("I"), array("d"), [])
-                    postings[0].append(docnum)
-                    postings[1].append(weight * fieldboost)
-                    postings[2].append(vbytes)
+                        terms[tbytes] = [docnum, weight * fieldboost, vbytes]
+                    else:
+                        postings += (docnum, weight * fieldboost, vbytes)
                     length += freq
                 if not field.scorable:
                     length = 0
-            stored = fields.get(f"_stored_{fieldname}", value)
+            stored = fields.get(stored_key, value)
             perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
             column = field.column_type
             if column and stored is not None:
