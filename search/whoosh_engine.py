@@ -389,7 +389,8 @@ class _Writer(SegmentWriter):  # type: ignore[misc]
         if unsupported:
             raise ValueError(f"fields with term vectors or spelling: {unsupported}")
         self.pool = _TermPool()
-        # A field, its postings for a value (None: not indexed) and its keywords in a document.
+        # A field, its postings for a value (None: not indexed), and the keys of its boost and
+        # of its stored value among a document's fields.
         self._specs = {name: (field, _postings_of(field) if field.indexed else None,
                               f"_{name}_boost", f"_stored_{name}")
                        for name, field in self.schema.items()}
