@@ -407,7 +407,7 @@ def pagefind_build(docs: list[SearchDocument], site: Path) -> dict[str, Any] | N
             "bundle_mb": round(_bundle_bytes(site / "pagefind") / 2**20, 1)}
 
 
-def run(records: int, query_count: int, whoosh_procs: int, whoosh_limitmb: int,
+def run(records: int, query_count: int, whoosh_procs: int,
         baseline: Path | None = None, kept: Path | None = None,
         browser_only: bool = False, baseline_site: Path | None = None) -> dict[str, Any]:
     docs = documents(records)
@@ -423,7 +423,6 @@ def run(records: int, query_count: int, whoosh_procs: int, whoosh_limitmb: int,
             result["browser_query"] = browser_latency(site, qs, baseline, baseline_site)
             return result
 
-        whoosh_engine.WRITER_MEMORY_MB = whoosh_limitmb
         whoosh_engine.WRITER_PROCS = whoosh_procs
         engine = WhooshEngine(work / "whoosh")
         # On shared cores the wall time is also the others' load: CPU time too, the writer
@@ -434,7 +433,7 @@ def run(records: int, query_count: int, whoosh_procs: int, whoosh_limitmb: int,
         result["whoosh_build"] = {"seconds": round(seconds, 1),
                                   "docs_per_s": round(records / seconds),
                                   "cpu_seconds": round(cpu, 1),
-                                  "procs": whoosh_procs, "limitmb": whoosh_limitmb}
+                                  "procs": whoosh_procs}
         print("whoosh", result["whoosh_build"], flush=True)
 
         seconds, index = _timed(lambda: tantivy_index(docs, work / "tantivy-dir"))
@@ -493,7 +492,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=50)
     parser.add_argument("--whoosh-procs", type=int, default=whoosh_engine.WRITER_PROCS)
-    parser.add_argument("--whoosh-limitmb", type=int, default=whoosh_engine.WRITER_MEMORY_MB)
     parser.add_argument("--baseline-js", type=Path, metavar="FILE",
                         help="another search.js (e.g. an earlier commit's) to time alongside "
                              "site/static/js/search.js, query by query")
@@ -505,7 +503,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--browser-only", action="store_true",
                         help="time only the browser: no Whoosh or tantivy")
     args = parser.parse_args(argv)
-    result = run(args.records, args.queries, args.whoosh_procs, args.whoosh_limitmb,
+    result = run(args.records, args.queries, args.whoosh_procs,
                  args.baseline_js, args.bundle, args.browser_only, args.baseline_bundle)
     for line in table(result):
         print(line)

@@ -135,6 +135,20 @@ def cuts(text: str) -> Iterator[tuple[bool, str, int]]:
             pos += len(cjk) - 1
 
 
+def term_list(text: str) -> list[str]:
+    """The terms of `text` in order, as `cuts` gives them: a term's position is its place in the
+    list. Built a run at a time, for the index writer, which cuts every field of every record."""
+    out: list[str] = []
+    for cjk, word in _RUN.findall(normalise(text)):
+        if word:
+            out.append(word.lower())
+        elif len(cjk) == 1:
+            out.append(cjk)
+        else:
+            out += map(str.__add__, cjk, cjk[1:])
+    return out
+
+
 def terms(text: str) -> Iterator[tuple[bool, str]]:
     """The terms of `text`, each with whether it is CJK (`cuts` without positions)."""
     return ((cjk, term) for cjk, term, _ in cuts(text))

@@ -17,33 +17,39 @@ import re
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain, islice
+from operator import itemgetter
 from pathlib import Path
+from pickle import dumps
 from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 from whoosh import query as wq
+from whoosh.analysis import CommaSeparatedTokenizer, IDTokenizer
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     W3Codec,
     W3LeafMatcher,
     W3PerDocReader,
+    W3PerDocWriter,
     W3PostingsWriter,
+    W3TermInfo,
     _lenfield,
 )
 from whoosh.collectors import TopCollector
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.formats import Frequency, Positions
+from whoosh.formats import Existence, Frequency, Positions
 from whoosh.matching import IntersectionMatcher, Matcher, NullMatcher, ReadTooFar, WrappingMatcher
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.qparser import FieldAliasPlugin, MultifieldParser
 from whoosh.query.spans import Span, SpanNear2, SpanWrappingMatcher
 from whoosh.searching import Searcher
-from whoosh.system import pack_uint
-from whoosh.util.numeric import byte_to_length
+from whoosh.system import pack_uint, pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from search.analysis import cuts, normalise, sunlit_analyzer, terms
+from search.analysis import normalise, sunlit_analyzer, term_list
 from search.engine import Hit, Results, UpdateReport, document_hash
 from search.kinds import KIND_LABELS
 
@@ -52,10 +58,6 @@ if TYPE_CHECKING:
 
 HASHES = "doc-hashes.json"
 NAMES = "names.txt"
-# A writer's posting pool, by Whoosh's own reckoning (real memory is about half as much again).
-# Past it Whoosh spills sorted runs to disk and merges them in Python at the end, which cost a
-# third of a 100k-document build at 256.
-WRITER_MEMORY_MB = 512
 # A rebuild of at least PARALLEL_FROM documents runs Whoosh's multiprocessing writer, one
 # segment per process; a smaller one is not worth starting processes for.
 WRITER_PROCS = min(os.cpu_count() or 1, 4)
@@ -69,11 +71,29 @@ class _Positions(Positions):  # type: ignore[misc]
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[
             tuple[str, int, float, bytes]]:
+        return ((w.decode(), n, weight, v) for w, n, weight, v in self.postings(value))
+
+    def postings(self, value: str) -> list[tuple[bytes, int, float, bytes]]:
+        """`word_values` with each term as bytes: what `FieldType.index` would yield."""
         poses: defaultdict[str, list[int]] = defaultdict(list)
-        for _, term, pos in cuts(value):
+        for pos, term in enumerate(term_list(value)):
             poses[term].append(pos)
         boost = self.field_boost
-        return ((w, len(p), len(p) * boost, self.encode(p)) for w, p in poses.items())
+        encode = self.encode
+        return [(w.encode(), len(p), len(p) * boost, encode(p)) for w, p in poses.items()]
+
+    def encode(self, poslist: list[int]) -> bytes:
+        # Most terms are once in a field: their value depends on the one position only.
+        if len(poslist) != 1:
+            encoded: bytes = super().encode(poslist)
+            return encoded
+        value = _ONE_POSITION.get(poslist[0])
+        if value is None:
+            value = _ONE_POSITION[poslist[0]] = super().encode(poslist)
+        return value
+
+
+_ONE_POSITION: dict[int, bytes] = {}  # a position → Whoosh's value for it alone
 
 
 class _Frequency(Frequency):  # type: ignore[misc]
@@ -81,9 +101,13 @@ class _Frequency(Frequency):  # type: ignore[misc]
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[
             tuple[str, int, float, bytes]]:
+        return ((w.decode(), n, weight, v) for w, n, weight, v in self.postings(value))
+
+    def postings(self, value: str) -> list[tuple[bytes, int, float, bytes]]:
+        """`word_values` with each term as bytes: what `FieldType.index` would yield."""
         boost = self.field_boost
-        counts = Counter(term for _, term in terms(value))
-        return ((w, n, n * boost, pack_uint(n)) for w, n in counts.items())
+        return [(w.encode(), n, n * boost, pack_uint(n))
+                for w, n in Counter(term_list(value)).items()]
 
 
 def _text(boost: float = 1.0, stored: bool = False) -> TEXT:
@@ -164,6 +188,40 @@ class _Lengths(W3PerDocReader):  # type: ignore[misc]
         return byte_to_length(lbyte) if lbyte else None  # as Whoosh's own reader answers
 
 
+class _PerDocWriter(W3PerDocWriter):  # type: ignore[misc]
+    """Whoosh's per-document writer, keeping a field's length column (a byte a document) in
+    memory until the segment is closed: Whoosh writes it to the column file a byte at a time,
+    four calls deep for each field of each document. (Whoosh 2.7.4's fixed-width column, as
+    `_Lengths` reads it.)"""
+
+    def __init__(self, codec: Any, storage: Any, segment: Any) -> None:
+        super().__init__(codec, storage, segment)
+        self._lengths: dict[str, bytearray] = {}
+
+    def add_field(self, fieldname: str, fieldobj: Any, value: Any, length: int | None) -> None:
+        if value is not None:
+            self._storedfields[fieldname] = value
+        if length:
+            column = self._lengths.get(fieldname)
+            if column is None:
+                # When Whoosh creates it: the segment's files are in that order.
+                self._create_column(_lenfield(fieldname), LENGTHS_COLUMN)
+                column = self._lengths[fieldname] = bytearray()
+            lbyte = length_to_byte(length)
+            if lbyte:  # as the column writer leaves out its default, 0
+                column += bytes(self._docnum - len(column))
+                column.append(lbyte)
+            self._fieldlengths[fieldname] += length
+
+    def close(self) -> None:
+        for fieldname, column in self._lengths.items():
+            writer = self._get_column(_lenfield(fieldname))
+            writer._dbfile.write(bytes(column))
+            writer._count = len(column)
+        self._lengths.clear()
+        super().close()
+
+
 class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     """Whoosh's posting writer, writing a block's document numbers, weights and positions each
     as one byte string.
@@ -179,14 +237,42 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         return super()._mini_ids() if self._byteids else self._ids.tobytes()
 
     def _mini_weights(self) -> Any:
-        weights = super()._mini_weights()
-        return self._weights.tobytes() if isinstance(weights, tuple) else weights
+        # Whoosh's answer (None when all are 1.0, the one weight when all are equal), counted
+        # in C instead of a generator a posting.
+        weights = self._weights
+        if weights.count(1.0) == len(weights):
+            return None
+        if weights.count(weights[0]) == len(weights):
+            return weights[0]
+        return weights.tobytes()
 
     def _mini_values(self) -> Any:
         size = self._format.fixed_value_size()
         if self._byteids or (size is not None and size >= 0):
             return super()._mini_values()
         return b"".join(self._values), array("I", accumulate(map(len, self._values))).tobytes()
+
+    def add_postings(self, ids: array[int], weights: list[float], values: list[bytes | None],
+                     lengths: bytes | None) -> None:
+        """A term's postings at once, as Whoosh's `add_posting` one at a time would buffer them:
+        a block's document numbers, weights, values and the least and greatest field length of
+        its documents (`lengths`, the field's length bytes a document) are sliced, not
+        appended. The last block is left for `finish_postings`."""
+        limit = self._blocklimit
+        for start in range(0, len(ids), limit):
+            if start:
+                self._write_block()
+            end = start + limit
+            block = ids[start:end]
+            self._ids = block
+            block_weights = weights[start:end]
+            self._weights = array("f", block_weights)
+            self._maxweight = max(0, max(block_weights))
+            self._values = [v for v in values[start:end] if v]
+            known = ([] if lengths is None else
+                     [lengths[d] for d in block if d < len(lengths) and lengths[d]])
+            self._minlength = byte_to_length(min(known)) if known else None
+            self._maxlength = byte_to_length(max(known)) if known else 0
 
     def finish_postings(self) -> Any:
         # Whoosh 2.7.4 calls `set_inline` here, a method its term info does not have.
@@ -197,6 +283,224 @@ class _PostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         terminfo.set_inlined(self._ids, self._weights, self._values)
         self._terminfo = None
         return terminfo
+
+
+class _TermPool:
+    """A new segment's postings in memory, a field's terms each with a flat list of its
+    postings (document number, weight, value, document number, ...), in place of Whoosh's
+    `PostingPool`.
+
+    Whoosh's pool holds a tuple a posting, sorts them all when the segment is written (or spills
+    sorted runs to disk past its memory limit, and merges them in Python), and hands them to the
+    field writer one at a time. Here a document's postings are appended to their terms, in the
+    order documents are numbered, so only a field's terms are sorted, and a term's postings go
+    to the posting writer a block at a time. It takes Whoosh's posting tuples too (`add`), from
+    a merge of small segments."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, dict[bytes, list[Any]]] = {}
+        self.fieldnames: set[str] = set()  # as Whoosh's pool: fields with postings
+        self._unordered = False
+
+    def terms(self, fieldname: str) -> dict[bytes, list[Any]]:
+        terms = self.fields.get(fieldname)
+        if terms is None:
+            terms = self.fields[fieldname] = {}
+        return terms
+
+    def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
+        fieldname, tbytes, docnum, weight, vbytes = item
+        terms = self.terms(fieldname)
+        postings = terms.get(tbytes)
+        if postings is None:
+            terms[tbytes] = [docnum, weight, vbytes]
+            return
+        if docnum <= postings[-3]:
+            self._unordered = True
+        postings += (docnum, weight, vbytes)
+
+    def write(self, schema: Schema, lengths: _Lengths, fieldwriter: Any) -> None:
+        """Every field's terms in order, each term's postings by document number, as Whoosh's
+        `FieldWriter.add_postings` writes its sorted postings."""
+        for fieldname in sorted(self.fields):
+            terms = self.fields[fieldname]
+            if not terms:
+                continue
+            self.fieldnames.add(fieldname)
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            postwriter = fieldwriter._postwriter
+            table = lengths._table(fieldname)
+            inline = isinstance(postwriter, _PostingsWriter) and postwriter._inlinelimit > 1
+            key = pack_ushort(fieldwriter._fieldid)
+            for tbytes in sorted(terms):
+                postings = terms[tbytes]
+                if inline and len(postings) == 3:
+                    # A term of one record (most are), as `finish_term` would add it.
+                    docnum, weight, value = postings
+                    fieldwriter._tindex.add(key + tbytes, _inlined(docnum, weight, value, table))
+                    continue
+                if self._unordered:
+                    postings = _by_document(postings)
+                ids, weights, values = postings[0::3], postings[1::3], postings[2::3]
+                fieldwriter.start_term(tbytes)
+                if isinstance(postwriter, _PostingsWriter):
+                    postwriter.add_postings(array("I", ids), weights, values, table)
+                else:  # Whoosh's own (a test writes its blocks)
+                    for docnum, weight, value in zip(ids, weights, values, strict=True):
+                        postwriter.add_posting(docnum, weight, value or b"",
+                                               lengths.doc_field_length(docnum, fieldname))
+                fieldwriter.finish_term()
+            fieldwriter.finish_field()
+
+    def cleanup(self) -> None:
+        self.fields.clear()
+
+
+def _inlined(docnum: int, weight: float, value: bytes | None, lengths: bytes | None) -> bytes:
+    """The term table's entry for a term of one posting, kept in the table: what Whoosh's
+    `W3TermInfo.to_bytes` gives once `_PostingsWriter` has buffered the posting, added its
+    block to the term info and inlined it (the segment test compares the files)."""
+    stored = array("f", (weight,))[0]  # the weight as the block's array holds it
+    lbyte = lengths[docnum] if lengths is not None and docnum < len(lengths) else 0
+    info = W3TermInfo._struct.pack(True, stored, 1, lbyte, lbyte, max(0, weight), docnum, docnum)
+    return info + dumps(((docnum,), (stored,), (value,) if value else ()), 2)
+
+
+def _by_document(postings: list[Any]) -> list[Any]:
+    triples = sorted(zip(postings[0::3], postings[1::3], postings[2::3], strict=True),
+                     key=itemgetter(0))
+    return list(chain.from_iterable(triples))
+
+
+class _Writer(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's segment writer with its postings in a `_TermPool`.
+
+    `add_document` is Whoosh's, less what this schema has no use for (term vectors, spelling
+    fields: the constructor checks), with `_Positions` and `_Frequency` counting a field's terms
+    directly, and what it looks up for a field looked up once. Field lengths for a posting
+    block come from the length columns read whole (`_Lengths`), as Whoosh's would read them a
+    posting at a time."""
+
+    def __init__(self, ix: whoosh_index.Index, **kwargs: Any) -> None:
+        super().__init__(ix, **kwargs)
+        assert isinstance(self.codec, SunlitCodec)
+        unsupported = [name for name, field in self.schema.items()
+                       if field.vector or field.separate_spelling()]
+        if unsupported:
+            raise ValueError(f"fields with term vectors or spelling: {unsupported}")
+        self.pool = _TermPool()
+        # A field, its postings for a value (None: not indexed), and the keys of its boost and
+        # of its stored value among a document's fields.
+        self._specs = {name: (field, _postings_of(field) if field.indexed else None,
+                              f"_{name}_boost", f"_stored_{name}")
+                       for name, field in self.schema.items()}
+
+    def add_document(self, **fields: Any) -> None:
+        self._check_state()
+        docnum = self.docnum
+        perdocwriter = self.perdocwriter
+        pool = self.pool
+        specs = self._specs
+        docboost = self._doc_boost(fields)
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(self.schema, fieldnames)
+        perdocwriter.start_doc(docnum)
+        for fieldname in fieldnames:
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field, postings_of, boost_key, stored_key = specs[fieldname]
+            length = 0
+            if postings_of is not None:
+                fieldboost = float(fields[boost_key]) if boost_key in fields else docboost
+                terms = pool.terms(fieldname)
+                for tbytes, freq, weight, vbytes in postings_of(value):
+                    postings = terms.get(tbytes)
+                    if postings is None:
+                        terms[tbytes] = [docnum, weight * fieldboost, vbytes]
+                    else:
+                        postings += (docnum, weight * fieldboost, vbytes)
+                    length += freq
+                if not field.scorable:
+                    length = 0
+            stored = fields.get(stored_key, value)
+            perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
+            column = field.column_type
+            if column and stored is not None:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(stored))
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        self.pool.write(self.schema, lengths, self.fieldwriter)
+        self.fieldwriter.close()
+        lengths.close()
+
+
+def _postings_of(field: Any) -> Callable[[Any], Iterable[tuple[bytes, int, float, bytes]]]:
+    """What `field.index` yields for a value, without its generators and Token objects where
+    the field's format is ours, for an ID (a record's key, kind, year and date: one term, the
+    value itself) and for comma-separated keywords (`exact`)."""
+    fmt = field.format
+    if isinstance(fmt, (_Positions, _Frequency)):
+        return fmt.postings  # type: ignore[no-any-return]
+    boost = fmt.field_boost
+    # (NUMERIC fields have this format and tokenizer too, and index terms of their own.)
+    if type(field) is ID and type(fmt) is Existence and field.analyzer == IDTokenizer():
+
+        def identifier(value: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
+            if not isinstance(value, str):
+                return field.index(value)  # type: ignore[no-any-return]  # Whoosh's error
+            return ((value.encode(), 1, boost, b""),)
+        return identifier
+    if (type(field) is KEYWORD and type(fmt) is Frequency
+            and field.analyzer == CommaSeparatedTokenizer()):
+
+        def keywords(value: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
+            if not isinstance(value, str):
+                return field.index(value)  # type: ignore[no-any-return]
+            counts = Counter(w.strip() for w in _BETWEEN_COMMAS.findall(value))
+            return [(w.encode(), n, n * boost, pack_uint(n)) for w, n in counts.items()]
+        return keywords
+    return field.index  # type: ignore[no-any-return]
+
+
+_BETWEEN_COMMAS = re.compile(CommaSeparatedTokenizer().items[0].expression.pattern)
+
+
+class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
+    """Whoosh's writer process, writing its segment through `_Writer` (Whoosh's own opens a
+    `SegmentWriter`). Only for a writer of one segment a process: `_TermPool` keeps no sorted
+    run to hand back for merging."""
+
+    def run(self) -> None:
+        assert self.multisegment
+        ix = self.storage.open_index(self.indexname)
+        writer = self.writer = _Writer(ix, _lk=False, **self.kwargs)
+        while self.running:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+        if not self.running:
+            writer.cancel()
+            return
+        segment = writer._finalize_segment()
+        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
+
+
+class _MpWriter(MpWriter):  # type: ignore[misc]
+    """Whoosh's multiprocessing writer with `_SubWriterTask` processes."""
+
+    def _new_task(self) -> _SubWriterTask:
+        task = _SubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                              self.subargs, self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
 
 
 class _Values:
@@ -290,6 +594,9 @@ class SunlitCodec(W3Codec):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__(blocklimit=128, compression=0, inlinelimit=2)
 
+    def per_document_writer(self, storage: Any, segment: Any) -> _PerDocWriter:
+        return _PerDocWriter(self, storage, segment)
+
     def per_document_reader(self, storage: Any, segment: Any) -> _Lengths:
         return _Lengths(storage, segment)
 
@@ -315,7 +622,7 @@ def _own_code(document: SearchDocument) -> str:
     if document.kind not in _OWN_CODE or not document.code:
         return ""
     code = _exact(document.code)
-    return "" if [t for _, t in terms(document.code)] == [code] else code
+    return "" if term_list(document.code) == [code] else code
 
 
 def _first(text: str) -> wq.Query:
@@ -335,8 +642,8 @@ def _rest(body: str, *fields: str) -> str:
     that finds such a word in the body finds the record there anyway. Most of a body repeats its
     title and names; indexing that twice would cost a third of the postings written, and would
     rank a record whose body repeats its title above one whose body does not."""
-    held = {t for text in fields if text for _, t in terms(text)}
-    return " ".join(w for w in body.split() if not all(t in held for _, t in terms(w)))
+    held = set(chain.from_iterable(map(term_list, fields)))
+    return " ".join(w for w in body.split() if not held.issuperset(term_list(w)))
 
 
 def _fields(document: SearchDocument) -> dict[str, Any]:
@@ -472,9 +779,8 @@ class WhooshEngine:
 
     def _writer(self, ix: whoosh_index.Index, procs: int = 1) -> SegmentWriter:
         if procs > 1:
-            return ix.writer(limitmb=WRITER_MEMORY_MB, procs=procs, multisegment=True,
-                             codec=SunlitCodec())
-        return ix.writer(limitmb=WRITER_MEMORY_MB, codec=SunlitCodec())
+            return _MpWriter(ix, procs=procs, multisegment=True, codec=SunlitCodec())
+        return _Writer(ix, codec=SunlitCodec())
 
     def rebuild(self, documents: Iterable[SearchDocument]) -> UpdateReport:
         self.close()
