@@ -252,8 +252,10 @@ def write_sitemap(target: Path, site_url: str, pages: list[str]) -> None:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for page in pages:
-        location = "/" + page.removesuffix("index.html")
-        lines.append(f"<url><loc>{escape(base + location)}</loc></url>")
+        location = base + "/" + page.removesuffix("index.html")
+        if "&" in location or "<" in location or ">" in location:  # only a site URL may have them
+            location = escape(location)
+        lines.append(f"<url><loc>{location}</loc></url>")
     lines.append("</urlset>")
     (target / "sitemap.xml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     robots = ["User-agent: *", "Allow: /", f"Sitemap: {base}/sitemap.xml"]
