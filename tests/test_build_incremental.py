@@ -337,7 +337,8 @@ def test_a_build_evaluates_the_red_flags_once_and_closes_its_reader_however_it_e
     monkeypatch.setattr(publish, "hold_flag_hits", counted)
     monkeypatch.setattr(feeds, "hold_flag_hits", counted)
     # A changed title: pages, the feed catalogue and the changed feeds' entries all read flags.
-    change(db, "UPDATE tenders SET title = title || '（更正）' WHERE tender_id = ?", [tender_ids[0]])
+    change(db, "UPDATE tenders SET title = title || '（更正）' WHERE tender_id = ?",
+           [tender_ids[0]])
     result = build_site(db, output, search_index=False)
     assert result.rendered > 0
     assert len(held) == 1
@@ -374,7 +375,8 @@ def test_an_older_page_linked_over_is_set_aside_in_the_trash_not_deleted_during_
     writer = PageWriter(tree, published, "theme", render, held={"a/": "stale"},
                         published={"pages": {"a/": digest}})
     assert writer.settle("a/", digest)
-    assert (tree / "a" / "index.html").stat().st_ino == (published / "a" / "index.html").stat().st_ino
+    linked = (tree / "a" / "index.html").stat().st_ino
+    assert linked == (published / "a" / "index.html").stat().st_ino
     set_aside = [path for path in (tmp_path / "site.trash").rglob("*") if path.is_file()]
     assert [path.stat().st_ino for path in set_aside] == [older]
     assert set_aside[0].read_text(encoding="utf-8") == "the same page two builds ago"

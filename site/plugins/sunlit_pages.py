@@ -291,8 +291,9 @@ def tender_items(root: str, lang: str) -> Callable[[Sequence[publish.Row]], Mark
         amount = row["award_total"]
         suppliers = row["suppliers"]
         return "".join((
-            '  <li>\n    <a class="record-title" href="', printed_text(href("tender", row["tender_id"])),
-            '">', printed_text(row["title"]), '</a>\n    <p class="meta"><span>',
+            '  <li>\n    <a class="record-title" href="',
+            printed_text(href("tender", row["tender_id"])), '">', printed_text(row["title"]),
+            '</a>\n    <p class="meta"><span>',
             printed_text(row["buyer_name"]) if row["buyer_name"] else no_buyer, "</span><span>",
             fmt_date(row["published_at"]), "</span>",
             "" if amount is None else
