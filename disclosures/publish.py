@@ -430,10 +430,20 @@ def tender_list_pages(con: duckdb.DuckDBPyConnection, per_page: int) -> list[Row
     return pages
 
 
+# What a tender list shows of each tender (`tender_items` in the pages plugin): its date as the
+# text shown (in the reader's time zone), a timestamp made in Python costing as much as the rest.
+TENDER_LIST_COLUMNS = {
+    "tender_id": "tender_id", "row_hash": "row_hash", "title": "title",
+    "buyer_name": "buyer_name", "published_on": "strftime(published_at, '%Y-%m-%d')",
+    "award_total": "award_total", "currency": "currency", "suppliers": "suppliers",
+}
+
+
 def read_tender_list_rows(con: duckdb.DuckDBPyConnection, per_page: int,
                           pages: list[tuple[str, str, int]]) -> dict[tuple[str, str, int],
                                                                     list[Row]]:
-    """The tenders on each of `pages` ((facet, value, number) of `tender_list_pages`).
+    """The tenders on each of `pages` ((facet, value, number) of `tender_list_pages`), with the
+    columns a list shows (TENDER_LIST_COLUMNS).
 
     A tender is on up to five lists (all tenders, its year's, region's, category's and
     method's): its row is read once and shown on each.
@@ -444,20 +454,20 @@ def read_tender_list_rows(con: duckdb.DuckDBPyConnection, per_page: int,
         """
         WITH wanted AS (SELECT unnest($2::VARCHAR[]) AS facet, unnest($3::VARCHAR[]) AS value,
                                unnest($4::BIGINT[]) AS number)
-        SELECT l.facet, l.value, w.number, l.tender_id
+        SELECT l.facet, l.value, w.number, list(l.tender_id ORDER BY l.place)
         FROM page_tender_lists l
         JOIN wanted w ON w.facet = l.facet AND w.value = l.value
                      AND w.number = (l.place - 1) // $1 + 1
-        ORDER BY l.facet, l.value, l.place
+        GROUP BY ALL
         """, [per_page, [p[0] for p in pages], [p[1] for p in pages], [p[2] for p in pages]]
     ).fetchall()
-    ids = list(dict.fromkeys(place[3] for place in places))
-    tenders = {row["tender_id"]: row
-               for row in _held(con, "page_tenders", f"WHERE tender_id {_IN}", [ids])}
-    grouped: dict[tuple[str, str, int], list[Row]] = defaultdict(list)
-    for facet, value, number, tender_id in places:
-        grouped[(facet, value, number)].append(tenders[tender_id])
-    return dict(grouped)
+    ids = list(dict.fromkeys(tender_id for *_, listed in places for tender_id in listed))
+    columns = ", ".join(f"{sql} AS {name}" for name, sql in TENDER_LIST_COLUMNS.items())
+    cursor = con.execute(f"SELECT {columns} FROM page_tenders WHERE tender_id {_IN}", [ids])
+    tenders = {row[0]: dict(zip(TENDER_LIST_COLUMNS, row, strict=True))
+               for row in cursor.fetchall()}
+    return {(facet, value, number): [tenders[tender_id] for tender_id in listed]
+            for facet, value, number, listed in places}
 
 
 def organisation_list_pages(con: duckdb.DuckDBPyConnection, per_page: int) -> list[Row]:

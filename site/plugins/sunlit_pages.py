@@ -295,7 +295,7 @@ def tender_items(root: str, lang: str) -> Callable[[Sequence[publish.Row]], Mark
             printed_text(href("tender", row["tender_id"])), '">', printed_text(row["title"]),
             '</a>\n    <p class="meta"><span>',
             printed_text(row["buyer_name"]) if row["buyer_name"] else no_buyer, "</span><span>",
-            fmt_date(row["published_at"]), "</span>",
+            row["published_on"] or "—", "</span>",
             "" if amount is None else
             f'<span class="amount">{printed_text(fmt_money_lang(lang, amount, row["currency"]))}'
             "</span>",
