@@ -26,7 +26,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,9 +113,9 @@ def _build_site(db: Path, output: Path, site_url: str, settings_file: Path | Non
     recycle_build(output, target)
     empty_trash(output)
     try:
-        written = _run_pelican(db, target, site_url, settings_file or PELICANCONF,
-                               search_index, processes)
-        pages = html_pages(target, written)
+        written, folders = _run_pelican(db, target, site_url, settings_file or PELICANCONF,
+                                        search_index, processes)
+        pages = html_pages(target, written, folders)
         write_sitemap(target, site_url, pages)
         missing = [name for name in REQUIRED if not (target / name).is_file()]
         if missing:
@@ -176,13 +176,15 @@ def _throw_away(output: Path, target: Path) -> None:
     empty_trash(output)
 
 
-def html_pages(target: Path, written: list[str]) -> list[str]:
+def html_pages(target: Path, written: list[str],
+               folders: Iterable[str] | None = None) -> list[str]:
     """Every HTML page of the build (`<folder>/index.html`, sorted), without the search bundle.
 
-    Taken from the build's manifest (the plugin's pages) and the files Pelican's writer wrote
-    (its own pages, the feeds directory), not from a walk of the whole tree.
+    Taken from the plugin's pages (their `folders`, else the build's manifest) and the files
+    Pelican's writer wrote (its own pages, the feeds directory), not from a walk of the whole tree.
     """
-    folders = set(incremental.read_manifest(target).get("pages", {}))
+    if folders is None:
+        folders = incremental.read_manifest(target).get("pages", {})
     pages = {f"{folder}index.html" for folder in folders}
     pages.update(path for path in written
                  if (path == "index.html" or path.endswith("/index.html"))
@@ -193,8 +195,9 @@ def html_pages(target: Path, written: list[str]) -> list[str]:
 def _run_pelican(
     db: Path, target: Path, site_url: str, settings_file: Path, search_index: bool,
     processes: int | None = None,
-) -> list[str]:
-    """Run Pelican into `target`; return the files its writer wrote (relative paths)."""
+) -> tuple[list[str], Iterable[str] | None]:
+    """Run Pelican into `target`; return the files its writer wrote (relative paths) and the
+    folders of the pages plugin's pages (None when it did not say)."""
     # Imported here: the core's other commands must not pay for Pelican's import.
     from pelican import Pelican
     from pelican.settings import read_settings
@@ -210,6 +213,8 @@ def _run_pelican(
             # What the plugins hold for a whole build (the database reader), released however
             # the build ends.
             "SUNLIT_AT_EXIT": contextlib.ExitStack(),
+            # Where the pages plugin puts its pages' folders ("pages"), for the sitemap.
+            "SUNLIT_PAGES": {},
         },
     )
     from pelican import signals
@@ -237,7 +242,7 @@ def _run_pelican(
         signals.content_written.disconnect(record)
         if collecting:
             gc.enable()
-    return written
+    return written, settings["SUNLIT_PAGES"].get("pages")
 
 
 def write_sitemap(target: Path, site_url: str, pages: list[str]) -> None:

@@ -683,6 +683,8 @@ class SunlitPagesGenerator(Generator):
             "kept": stats.kept, "deleted": stats.deleted, "search_reused": search_reused,
             "previous": self._previous.name if self._previous else None,
         }, data=getattr(self, "_data_key", None))
+        if (record := self.settings.get("SUNLIT_PAGES")) is not None:
+            record["pages"] = self._pages.hashes  # the sitemap's, without reading the manifest
         log.info("pages: %d rendered, %d unchanged (%d of them already in place), %d deleted",
                  stats.rendered, stats.reused, stats.kept, stats.deleted)
 
