@@ -45,14 +45,21 @@ def _row(table: str, **values: Any) -> dict[str, Any]:
     return row
 
 
-def build_db(path: Path, awards: int, orgs: int) -> None:
+START = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def _roles(orgs: int) -> tuple[int, int, int]:
+    """How many of `orgs` organisations buy, act as agencies and supply."""
     buyers, agencies = orgs * 15 // 100, orgs * 5 // 100
-    suppliers = orgs - buyers - agencies
-    start = datetime(2025, 1, 1, tzinfo=UTC)
-    organisations = [_row("organisations", org_id=f"bench:org{n:05d}", name=f"宜昌某某单位{n}",
-                          url=f"http://bench.invalid/org/{n}") for n in range(orgs)]
+    return buyers, agencies, orgs - buyers - agencies
+
+
+def _tenders(first: int, count: int, orgs: int) -> tuple[list[dict[str, Any]],
+                                                        list[dict[str, Any]]]:
+    """Tenders number `first` to `first + count - 1`, seven minutes apart, and an award each."""
+    buyers, agencies, suppliers = _roles(orgs)
     tenders, award_rows = [], []
-    for n in range(awards):
+    for n in range(first, first + count):
         tender_id = f"bench:T{n:07d}"
         url = f"http://bench.invalid/notice/{n}"
         tenders.append(_row(
@@ -60,33 +67,58 @@ def build_db(path: Path, awards: int, orgs: int) -> None:
             buyer_id=f"bench:org{n % buyers:05d}",
             agency_id=f"bench:org{buyers + n % agencies:05d}",
             category=("goods", "works", "services")[n % 3], region=f"4205{n % 50:02d}",
-            published_at=start + timedelta(minutes=7 * n), is_correction=False, url=url))
+            published_at=START + timedelta(minutes=7 * n), is_correction=False, url=url))
         award_rows.append(_row(
             "awards", award_id=f"{tender_id}:1", tender_id=tender_id,
             supplier_id=f"bench:org{buyers + agencies + (n * 7919) % suppliers:05d}",
             amount=Decimal(n * 37 % 10_000_000) / 100, currency="CNY",
-            award_date=start + timedelta(minutes=7 * n), url=url,
+            award_date=START + timedelta(minutes=7 * n), url=url,
             document_sha256=f"{n:064x}"))
+    return tenders, award_rows
+
+
+def _load(con: Any, first: int, tenders: list[dict[str, Any]], awards: list[dict[str, Any]],
+          organisations: list[dict[str, Any]], run_id: str) -> None:
+    """Load the rows in one run, with a document each notice was fetched as."""
+    store.start_run(con, run_id, SOURCE)
+    # Every notice fetched at its own time, so entries are ordered by date, not only by id.
+    con.execute(
+        "INSERT INTO documents (sha256, url, source, fetched_at, http_status, size_bytes, "
+        "archive_path) SELECT printf('%064x', i), 'http://bench.invalid/notice/' || i, ?, "
+        "?::TIMESTAMPTZ + to_minutes(7 * i + 60), 200, 1024, 'bench/' || i "
+        "FROM range(?, ?) r(i)",
+        [SOURCE, START, first, first + len(tenders)],
+    )
+    for table, rows in (("organisations", organisations), ("tenders", tenders),
+                        ("awards", awards)):
+        for start in range(0, len(rows), 20_000):
+            store.upsert_records(con, table, rows[start:start + 20_000], run_id)
+    store.finish_run(con, run_id, SOURCE, store.RunCounts(), "ok")
+    store.checkpoint(con)
+
+
+def build_db(path: Path, awards: int, orgs: int) -> None:
+    organisations = [_row("organisations", org_id=f"bench:org{n:05d}", name=f"宜昌某某单位{n}",
+                          url=f"http://bench.invalid/org/{n}") for n in range(orgs)]
+    tenders, award_rows = _tenders(0, awards, orgs)
     con = store.connect(path, read_only=False)
     try:
         store.migrate(con)
-        store.start_run(con, RUN_ID, SOURCE)
-        # Every notice fetched at its own time, so entries are ordered by date, not only by id.
-        con.execute(
-            "INSERT INTO documents (sha256, url, source, fetched_at, http_status, size_bytes, "
-            "archive_path) SELECT printf('%064x', i), 'http://bench.invalid/notice/' || i, ?, "
-            "?::TIMESTAMPTZ + to_minutes(7 * i + 60), 200, 1024, 'bench/' || i "
-            "FROM range(?) r(i)",
-            [SOURCE, start, awards],
-        )
-        for table, rows in (("organisations", organisations), ("tenders", tenders),
-                            ("awards", award_rows)):
-            for first in range(0, len(rows), 20_000):
-                store.upsert_records(con, table, rows[first:first + 20_000], RUN_ID)
-        store.finish_run(con, RUN_ID, SOURCE, store.RunCounts(), "ok")
-        store.checkpoint(con)
+        _load(con, 0, tenders, award_rows, organisations, RUN_ID)
     finally:
         con.close()
+
+
+def add_tenders(path: Path, first: int, count: int, orgs: int) -> int:
+    """Collect `count` new tenders (numbers from `first`, newer than every earlier one) and their
+    awards into a database `build_db` made with `orgs` organisations; return how many."""
+    tenders, award_rows = _tenders(first, count, orgs)
+    con = store.connect(path, read_only=False)
+    try:
+        _load(con, first, tenders, award_rows, [], f"{RUN_ID}-{first}")
+    finally:
+        con.close()
+    return len(tenders)
 
 
 @dataclass

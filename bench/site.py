@@ -11,7 +11,8 @@ Generated tenders, their awards and organisations (`bench.feeds.build_db`, throu
 3. rebuilds, each timed as a share of the full build: of the unchanged database twice (the first
    rebuild makes a new tree of links to the full build's pages; from the second on, a build
    recycles the tree before last and only writes what differs from it, the steady state), then
-   after changing 1% of the tenders (their titles).
+   after changing 1% of the tenders (their titles), then after collecting 1% more tenders, newer
+   than the rest.
 
     python -m bench.site [--tenders 100000] [--markdown 5000] [--search]
 
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.feeds import build_db
+from bench.feeds import add_tenders, build_db
 from disclosures import publish, store
 from disclosures.build import BuildResult, build_site, empty_trash
 
@@ -138,6 +139,12 @@ def measure(tenders: int, markdown: int, search: bool, workdir: Path,
     changed = _build(db, workdir / "site")
     results["changed_1pct"] = {**_row(changed), "share_of_full": round(
         changed.seconds / full.seconds, 3)}
+    # A collect's usual change: new tenders, newer than the rest, at the head of every list.
+    results["added_tenders"] = add_tenders(db, tenders, max(1, tenders // 100),
+                                           max(100, tenders // 10))
+    added = _build(db, workdir / "site")
+    results["added_1pct"] = {**_row(added), "share_of_full": round(
+        added.seconds / full.seconds, 3)}
     if search:
         results["full_search"] = _row(_build(db, workdir / "search", search=True))
 
@@ -169,7 +176,8 @@ def main(argv: list[str] | None = None) -> None:
             ("full, search off, every core", r["full"]),
             ("unchanged rebuild, a new tree", r["unchanged_first"]),
             ("unchanged rebuild, recycled tree", r["unchanged"]),
-            (f"1% changed ({r['changed_tenders']} tenders)", r["changed_1pct"])]
+            (f"1% changed ({r['changed_tenders']} tenders)", r["changed_1pct"]),
+            (f"1% new ({r['added_tenders']} tenders)", r["added_1pct"])]
     if "full_search" in r:
         rows.append(("full, search on", r["full_search"]))
     for name, row in rows:
