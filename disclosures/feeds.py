@@ -817,11 +817,15 @@ def _sorted(feeds: Iterable[Feed]) -> list[Feed]:
     return sorted(feeds, key=lambda f: (order[f.kind], f.key))
 
 
+def _temporary_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The temporary tables this connection holds (the red flags', the feeds' rows)."""
+    return {name for (name,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+
+
 def _hold_flag_hits(con: duckdb.DuckDBPyConnection) -> None:
     """Evaluate the red flags once for the queries of this connection that read them."""
-    held = con.execute("SELECT count(*) FROM duckdb_tables() "
-                       "WHERE temporary AND table_name = 'flag_hits'").fetchall()[0][0]
-    if not held:
+    if "flag_hits" not in _temporary_tables(con):
         hold_flag_hits(con)
 
 
@@ -857,8 +861,7 @@ def read_entries(con: duckdb.DuckDBPyConnection, feeds: Sequence[Feed]) -> None:
         _hold_flag_hits(con)
     for feed in feeds:
         feed.entries = []
-    held = {name for (name,) in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
+    held = _temporary_tables(con)
     for family in FAMILIES:
         kinds = {kind.kind: kind for kind in family.kinds}
         wanted = [key for key in by_key if key[0] in kinds]

@@ -105,9 +105,12 @@ class _Frequency(Frequency):  # type: ignore[misc]
 
     def postings(self, value: str) -> list[tuple[bytes, int, float, bytes]]:
         """`word_values` with each term as bytes: what `FieldType.index` would yield."""
-        boost = self.field_boost
-        return [(w.encode(), n, n * boost, pack_uint(n))
-                for w, n in Counter(term_list(value)).items()]
+        return _counted(term_list(value), self.field_boost)
+
+
+def _counted(words: Iterable[str], boost: float) -> list[tuple[bytes, int, float, bytes]]:
+    """A Frequency format's postings of `words`: each term, its count, weight and value."""
+    return [(w.encode(), n, n * boost, pack_uint(n)) for w, n in Counter(words).items()]
 
 
 def _text(boost: float = 1.0, stored: bool = False) -> TEXT:
@@ -462,8 +465,7 @@ def _postings_of(field: Any) -> Callable[[Any], Iterable[tuple[bytes, int, float
         def keywords(value: Any) -> Iterable[tuple[bytes, int, float, bytes]]:
             if not isinstance(value, str):
                 return field.index(value)  # type: ignore[no-any-return]
-            counts = Counter(w.strip() for w in _BETWEEN_COMMAS.findall(value))
-            return [(w.encode(), n, n * boost, pack_uint(n)) for w, n in counts.items()]
+            return _counted((w.strip() for w in _BETWEEN_COMMAS.findall(value)), boost)
         return keywords
     return field.index  # type: ignore[no-any-return]
 
