@@ -12,17 +12,20 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
+import hashlib
+import io
 import json
 import logging
 import math
 import shutil
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import cbor2
 from pagefind.index import PagefindIndex
 from pagefind.service import PagefindService
 
@@ -247,8 +250,143 @@ def bundle_problems(bundle: Path) -> list[str]:
     return problems
 
 
+# Pagefind cuts its word index into chunks of some 20,000 postings (fixed in 1.5), and a query
+# fetches the whole chunk of each of its words that it has not fetched yet: at 100,000 records in
+# four shards a phrase of ten bigrams new to the visit fetched some 40 chunks of 16 kB. Cut again
+# into chunks of about this many bytes (before compression, 1.5 to 2 kB after), a rare word costs
+# a few kB, a common one its own postings.
+CHUNK_BYTES = 4_000
+_SIGNATURE = b"pagefind_dcd"  # what every Pagefind index file starts with, once decompressed
+
+
+def _read_index_file(path: Path) -> bytes:
+    """A Pagefind index file's CBOR (decompressed, its signature checked and cut off)."""
+    data = gzip.decompress(path.read_bytes())
+    if not data.startswith(_SIGNATURE):
+        raise ValueError(f"{path} is not a Pagefind index file")
+    return data[len(_SIGNATURE):]
+
+
+def _cbor_array_head(count: int) -> bytes:
+    """The head of a CBOR array of `count` items (major type 4, shortest form)."""
+    if count < 24:
+        return bytes([0x80 | count])
+    for extra, width in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if count < 1 << (8 * width):
+            return bytes([0x80 | extra]) + count.to_bytes(width, "big")
+    raise ValueError(f"an array of {count} items")
+
+
+def _cbor_words(data: bytes) -> Iterator[tuple[list[Any], bytes]]:
+    """The words of a Pagefind index chunk (CBOR `[[word, …]]`), each decoded and as the
+    bytes that encode it, so that a chunk can be cut again without encoding its words anew."""
+    stream = io.BytesIO(data)
+    decoder = cbor2.CBORDecoder(stream)
+    if data[:1] != b"\x81":
+        raise ValueError("a Pagefind index chunk is not a one-item array")
+    stream.seek(1)
+    head = data[1]
+    if head >> 5 != 4:
+        raise ValueError("a Pagefind index chunk holds no array of words")
+    extra = head & 0x1F
+    width = {24: 1, 25: 2, 26: 4, 27: 8}.get(extra, 0)
+    count = extra if extra < 24 else int.from_bytes(data[2:2 + width], "big")
+    stream.seek(2 + width)
+    for _ in range(count):
+        start = stream.tell()
+        word = decoder.decode()
+        yield word, data[start:stream.tell()]
+
+
+def _write_index_file(folder: Path, prefix: str, suffix: str, cbor: bytes) -> str:
+    """Write `cbor` as a Pagefind index file named by its content; return the name's hash."""
+    data = _SIGNATURE + cbor
+    name = f"{LANGUAGE}_{hashlib.sha256(data).hexdigest()[:12]}"
+    (folder / f"{prefix}{name}{suffix}").write_bytes(gzip.compress(data, mtime=0))
+    return name
+
+
+def _code_group(word: str) -> str:
+    """For a piece of a code ("zw", its place, two letters a character), its place and first
+    character: all a query's last word, a code's beginning, is sure to hold. Pagefind matches
+    that word as a prefix in the one chunk it fetches for it, so a chunk never splits a group:
+    a code's first characters find every code they start. "" for any other word."""
+    return word[:5] if word.startswith("zw") else ""
+
+
+def _lower_bound(last: str, first: str) -> str:
+    """The lowest word of a chunk's range, its first word `first` following the previous
+    chunk's last word `last`: `first` cut one character past their common prefix (as Pagefind
+    bounds its chunks), so a query's last word that is a prefix of `first` falls in the chunk."""
+    common = 0
+    for a, b in zip(last, first):
+        if a != b:
+            break
+        common += 1
+    return first[:common + 1]
+
+
+def rechunk_bundle(bundle: Path, chunk_bytes: int = CHUNK_BYTES) -> dict[str, int]:
+    """Cut the word index of the Pagefind bundle at `bundle` (its own, not its shards') into
+    chunks of about `chunk_bytes`, and leave out the words found only in records' meta.
+
+    Pagefind also indexes the words of a custom record's meta (title, excerpt, amount…), which
+    its own segmenter cuts: no query of the search page can match them (it searches the browser
+    terms of the content), yet they were some 40% of the index's bytes. Every word of a
+    record's content keeps its postings as they were, so results and scores do not change.
+    Returns the chunks and words before and after.
+    """
+    entry_path = bundle / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    language = entry["languages"][LANGUAGE]
+    meta_path = bundle / f"pagefind.{language['hash']}.pf_meta"
+    meta = cbor2.loads(_read_index_file(meta_path))
+    index = bundle / "index"
+    old = [index / f"{chunk[2]}.pf_index" for chunk in meta[2]]
+    words_before = 0
+    kept: list[tuple[str, bytes]] = []  # [word, [[page, locs, meta locs]…]]: content locs
+    for path in old:
+        for word, data in _cbor_words(_read_index_file(path)):
+            words_before += 1
+            if any(page[1] for page in word[1]):
+                kept.append((word[0], data))
+    if any(a >= b for (a, _), (b, _) in zip(kept, kept[1:])):
+        raise ValueError(f"{bundle}: Pagefind's index words are not in order")
+    chunks: list[list[tuple[str, bytes]]] = []
+    chunk: list[tuple[str, bytes]] = []
+    size = 0
+    for n, (word, data) in enumerate(kept):
+        chunk.append((word, data))
+        size += len(data)
+        following = kept[n + 1][0] if n + 1 < len(kept) else None
+        if following is None or (size >= chunk_bytes
+                                 and not _code_group(word) == _code_group(following) != ""):
+            chunks.append(chunk)
+            chunk, size = [], 0
+    # Pagefind fetches, for each word of a query, the first chunk whose range holds it (compared
+    # as strings): a range runs from the shortest prefix of its first word above the previous
+    # chunk's words to its own last word, whole, so that neither a word nor a prefix of one
+    # falls between two ranges.
+    bounds = [("" if n == 0
+               else _lower_bound(chunks[n - 1][-1][0], c[0][0]), c[-1][0])
+              for n, c in enumerate(chunks)]
+    names = [_write_index_file(index, "", ".pf_index", b"\x81" + _cbor_array_head(len(c))
+                               + b"".join(data for _, data in c)) for c in chunks]
+    meta[2] = [[first, last, name] for (first, last), name in zip(bounds, names)]
+    language["hash"] = _write_index_file(bundle, "pagefind.", ".pf_meta", cbor2.dumps(meta))
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+    keep = {f"{name}.pf_index" for name in names}
+    for path in old:
+        if path.name not in keep:
+            path.unlink(missing_ok=True)
+    if meta_path.name != f"pagefind.{language['hash']}.pf_meta":
+        meta_path.unlink()
+    return {"chunks_before": len(old), "chunks": len(chunks), "words_before": words_before,
+            "words": len(kept)}
+
+
 async def _write_checked(documents: Sequence[SearchDocument], bundle: Path,
-                         site_root: str) -> int:
+                         site_root: str, chunk_bytes: int | None) -> int:
     """`_write`, then check the bundle; written again (at most WRITE_ATTEMPTS times) when a file
     came out empty or cut short.
 
@@ -260,6 +398,8 @@ async def _write_checked(documents: Sequence[SearchDocument], bundle: Path,
         count = await _write(documents, bundle, site_root)
         problems = bundle_problems(bundle)
         if not problems:
+            if chunk_bytes is not None:
+                rechunk_bundle(bundle, chunk_bytes)
             return count
         log.warning("search bundle %s written wrong (attempt %d of %d): %s", bundle, attempt,
                     WRITE_ATTEMPTS, "; ".join(problems))
@@ -272,7 +412,8 @@ async def _write_checked(documents: Sequence[SearchDocument], bundle: Path,
                        f"{WRITE_ATTEMPTS} times: {'; '.join(problems)}")
 
 
-async def _write_shards(documents: Sequence[SearchDocument], bundle: Path, site_root: str) -> int:
+async def _write_shards(documents: Sequence[SearchDocument], bundle: Path, site_root: str,
+                        chunk_bytes: int | None) -> int:
     shards = max(1, math.ceil(len(documents) / SHARD_RECORDS))
     folders = [f"shard-{n}/" for n in range(1, shards)]
     count = 0
@@ -280,21 +421,24 @@ async def _write_shards(documents: Sequence[SearchDocument], bundle: Path, site_
     # holds only its own shard in memory.
     for n, folder in enumerate(["", *folders]):
         part = [d for d in documents if shard_of(d, shards) == n]
-        count += await _write_checked(part, bundle / folder, site_root)
+        count += await _write_checked(part, bundle / folder, site_root, chunk_bytes)
     (bundle / SHARDS_FILE).write_text(json.dumps({"shards": folders}), encoding="utf-8")
     return count
 
 
 def write_browser_index(
-    documents: Iterable[SearchDocument], bundle: Path, *, site_root: str = ""
+    documents: Iterable[SearchDocument], bundle: Path, *, site_root: str = "",
+    chunk_bytes: int | None = CHUNK_BYTES,
 ) -> int:
     """Index `documents` into a Pagefind bundle at `bundle` (the site's `pagefind/` folder),
     and past SHARD_RECORDS records into shards inside it, listed in SHARDS_FILE.
 
     site_root is the path the site is served under ("" at a host's root, "/sunlit" below it);
-    result URLs are `<site_root>/<document.url>`. Returns the number of records indexed.
+    result URLs are `<site_root>/<document.url>`. The word index is cut into chunks of about
+    `chunk_bytes` (rechunk_bundle); None keeps Pagefind's own. Returns the number of records
+    indexed.
     """
-    work = _write_shards(list(documents), bundle.absolute(), site_root.rstrip("/"))
+    work = _write_shards(list(documents), bundle.absolute(), site_root.rstrip("/"), chunk_bytes)
     try:
         asyncio.get_running_loop()
     except RuntimeError:

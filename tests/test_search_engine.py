@@ -7,11 +7,13 @@ that Pagefind wrote wrong is written again."""
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import cbor2
 import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -256,3 +258,56 @@ def test_the_total_counts_every_matching_record(tmp_path: Path) -> None:
         results = engine.search(query, limit=10)
         assert results.total == expected > 1000
         assert len(results.hits) == 10
+
+
+def _index_words(bundle: Path) -> tuple[list[list[Any]], dict[str, tuple[int, bytes]]]:
+    """A bundle's chunk ranges ([from, to, name]) and each word's chunk and encoded bytes."""
+    entry = json.loads((bundle / "pagefind-entry.json").read_bytes())
+    meta_name = f"pagefind.{entry['languages'][browser.LANGUAGE]['hash']}.pf_meta"
+    assert [p.name for p in bundle.glob("*.pf_meta")] == [meta_name]
+    ranges = cbor2.loads(browser._read_index_file(bundle / meta_name))[2]
+    assert sorted(p.name for p in (bundle / "index").iterdir()) == sorted(
+        f"{name}.pf_index" for _, _, name in ranges)
+    words = {}
+    for n, (_, _, name) in enumerate(ranges):
+        for word, data in browser._cbor_words(
+                browser._read_index_file(bundle / "index" / f"{name}.pf_index")):
+            words[word[0]] = (n, data)
+    return ranges, words
+
+
+def _chunk_of(ranges: list[list[Any]], term: str) -> int | None:
+    """The chunk Pagefind fetches for a query's word: the first whose range holds it."""
+    return next((n for n, (low, high, _) in enumerate(ranges) if low <= term <= high), None)
+
+
+def test_an_index_cut_again_keeps_every_word_of_the_records_content(tmp_path: Path) -> None:
+    from bench.search import documents
+
+    docs = documents(400)
+    browser.write_browser_index(docs, tmp_path / "whole", chunk_bytes=None)
+    shutil.copytree(tmp_path / "whole", tmp_path / "cut")
+    counts = browser.rechunk_bundle(tmp_path / "cut", chunk_bytes=300)
+    _, before = _index_words(tmp_path / "whole")
+    ranges, after = _index_words(tmp_path / "cut")
+    content = {w for w, (_, data) in before.items()
+               if any(page[1] for page in cbor2.loads(data)[1])}
+    # The words of records' meta (Pagefind's own segments of titles, excerpts…) are left out,
+    # every word of their content kept byte for byte.
+    assert before.keys() - content and any("\u4e00" <= c for w in before.keys() - content
+                                            for c in w)
+    assert {w: data for w, (_, data) in after.items()} == {w: before[w][1] for w in content}
+    assert counts == {"chunks_before": len({n for n, _ in before.values()}),
+                      "chunks": len(ranges), "words_before": len(before),
+                      "words": len(content)}
+    assert len(ranges) > 10
+    # Pagefind finds each word in its chunk, and a code's first characters (a query's last
+    # word, matched as a prefix) in the one chunk that holds every piece they start.
+    for word, (n, _) in after.items():
+        assert _chunk_of(ranges, word) == n, word
+        if word.startswith("zw"):
+            for cut in range(5, len(word), 2):
+                starts = {m for w, (m, _) in after.items() if w.startswith(word[:cut])}
+                assert starts == {_chunk_of(ranges, word[:cut])}, word[:cut]
+    sizes = [sum(len(data) for n, data in after.values() if n == m) for m in range(len(ranges))]
+    assert sorted(sizes)[len(sizes) // 2] < 1000
