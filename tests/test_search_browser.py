@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +27,8 @@ RESULT = ".pagefind-ui__result-link"
 
 
 def sharded_copy(built: Demo, target: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The demo site with its search index rewritten as shards of at most 150 records."""
+    """The demo site with its search index rewritten as shards of at most 150 records, in
+    small index chunks."""
     shutil.copytree(built.output, target, symlinks=True, ignore=shutil.ignore_patterns("pagefind"))
     con = store.connect(built.db, read_only=True)
     try:
@@ -34,7 +36,9 @@ def sharded_copy(built: Demo, target: Path, monkeypatch: pytest.MonkeyPatch) -> 
     finally:
         con.close()
     monkeypatch.setattr(browser, "SHARD_RECORDS", 150)
-    assert browser.write_browser_index(documents, target / "pagefind") == len(documents)
+    # Index chunks of 300 bytes, so that each query's words come from many chunks of many shards.
+    assert browser.write_browser_index(documents, target / "pagefind",
+                                       chunk_bytes=300) == len(documents)
     shards = json.loads((target / "pagefind" / browser.SHARDS_FILE).read_text())["shards"]
     assert len(shards) >= 2 and all((target / "pagefind" / s / "pagefind-entry.json").is_file()
                                     for s in shards)
@@ -153,3 +157,44 @@ def test_results_come_in_the_order_pagefind_merges_its_shards(site: str, page: P
         " const d = await Promise.all(r.results.slice(0, 5).map(x => x.data()));"
         " return d.map(x => x.url.split('#')[0]); }", "宜昌")
     assert len(shown) == 5 and shown == merged
+
+
+def test_an_index_cut_in_small_chunks_finds_what_pagefinds_own_chunks_find(
+        tmp_path_factory: pytest.TempPathFactory, page: Page) -> None:
+    """The same records indexed twice, with Pagefind's own index chunks and cut again into
+    chunks of 200 bytes (search.browser.rechunk_bundle): every relevance query, and the first
+    characters of codes typed as a query's last word (matched as a prefix), find the same
+    records with the same scores."""
+    built: Demo = demo(tmp_path_factory)
+    con = store.connect(built.db, read_only=True)
+    try:
+        documents = list(search_documents(read_search_rows(con)))
+    finally:
+        con.close()
+    root = tmp_path_factory.mktemp("chunks")
+    browser.write_browser_index(documents, root / "whole" / "pagefind", chunk_bytes=None)
+    browser.write_browser_index(documents, root / "cut" / "pagefind", chunk_bytes=200)
+    indexes = [len(list((root / name / "pagefind" / "index").iterdir()))
+               for name in ("whole", "cut")]
+    assert indexes[1] > 5 * indexes[0], indexes
+    (root / "index.html").write_text("<!doctype html><title>chunks</title>", encoding="utf-8")
+    queries = [q["q"] for q in tomllib.loads(
+        (Path(__file__).parent / "relevance" / "queries.toml").read_text(encoding="utf-8"))["query"]]
+    codes = [d.code for d in documents if d.code][:6]
+    queries += [code[:n] for code in codes for n in (3, 5, 6, 9)]
+    with serve(root) as site:
+        page.goto(site + "/")
+        found = page.evaluate(
+            "async (queries) => { const out = {};"
+            " for (const name of ['whole', 'cut']) {"
+            "  const pf = await import(`/${name}/pagefind/pagefind.js`);"
+            "  out[name] = [];"
+            "  for (const q of queries) { const r = await pf.search(q);"
+            "   const d = await Promise.all(r.results.slice(0, 10).map(x => x.data()));"
+            "   out[name].push([r.results.length, r.results.slice(0, 10).map(x => x.score),"
+            "                   d.map(x => x.url.slice(name.length + 1))]); } }"
+            " return out; }",
+            [" ".join(browser.browser_terms(q)) for q in queries])
+    assert sum(1 for count, _, _ in found["whole"] if count) > len(queries) * 0.9
+    for query, whole, cut in zip(queries, found["whole"], found["cut"], strict=True):
+        assert cut == whole, query
