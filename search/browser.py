@@ -14,6 +14,7 @@ import base64
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import logging
 import math
@@ -319,7 +320,7 @@ def _lower_bound(last: str, first: str) -> str:
     chunk's last word `last`: `first` cut one character past their common prefix (as Pagefind
     bounds its chunks), so a query's last word that is a prefix of `first` falls in the chunk."""
     common = 0
-    for a, b in zip(last, first):
+    for a, b in zip(last, first, strict=False):
         if a != b:
             break
         common += 1
@@ -346,11 +347,12 @@ def rechunk_bundle(bundle: Path, chunk_bytes: int = CHUNK_BYTES) -> dict[str, in
     words_before = 0
     kept: list[tuple[str, bytes]] = []  # [word, [[page, locs, meta locs]…]]: content locs
     for path in old:
-        for word, data in _cbor_words(_read_index_file(path)):
+        for item, data in _cbor_words(_read_index_file(path)):
             words_before += 1
-            if any(page[1] for page in word[1]):
-                kept.append((word[0], data))
-    if any(a >= b for (a, _), (b, _) in zip(kept, kept[1:])):
+            word, pages = item[0], item[1]  # [word, [[page, locs, meta locs]…], …]
+            if any(page[1] for page in pages):
+                kept.append((word, data))
+    if any(a >= b for (a, _), (b, _) in itertools.pairwise(kept)):
         raise ValueError(f"{bundle}: Pagefind's index words are not in order")
     chunks: list[list[tuple[str, bytes]]] = []
     chunk: list[tuple[str, bytes]] = []
@@ -372,7 +374,7 @@ def rechunk_bundle(bundle: Path, chunk_bytes: int = CHUNK_BYTES) -> dict[str, in
               for n, c in enumerate(chunks)]
     names = [_write_index_file(index, "", ".pf_index", b"\x81" + _cbor_array_head(len(c))
                                + b"".join(data for _, data in c)) for c in chunks]
-    meta[2] = [[first, last, name] for (first, last), name in zip(bounds, names)]
+    meta[2] = [[first, last, name] for (first, last), name in zip(bounds, names, strict=True)]
     language["hash"] = _write_index_file(bundle, "pagefind.", ".pf_meta", cbor2.dumps(meta))
     entry_path.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
     keep = {f"{name}.pf_index" for name in names}

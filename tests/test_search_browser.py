@@ -178,8 +178,8 @@ def test_an_index_cut_in_small_chunks_finds_what_pagefinds_own_chunks_find(
                for name in ("whole", "cut")]
     assert indexes[1] > 5 * indexes[0], indexes
     (root / "index.html").write_text("<!doctype html><title>chunks</title>", encoding="utf-8")
-    queries = [q["q"] for q in tomllib.loads(
-        (Path(__file__).parent / "relevance" / "queries.toml").read_text(encoding="utf-8"))["query"]]
+    relevance = Path(__file__).parent / "relevance" / "queries.toml"
+    queries = [q["q"] for q in tomllib.loads(relevance.read_text(encoding="utf-8"))["query"]]
     codes = [d.code for d in documents if d.code][:6]
     queries += [code[:n] for code in codes for n in (3, 5, 6, 9)]
     with serve(root) as site:
