@@ -20,14 +20,16 @@ Chinese names (region + word + industry + form), project titles and codes. Timed
 
     python -m bench.search [--records 100000] [--queries 50] [--whoosh-procs 1]
                            [--baseline-js FILE] [--bundle DIR] [--browser-only]
-                           [--baseline-bundle DIR]
+                           [--baseline-bundle DIR] [--chunk-bytes N]
 
 `--bundle DIR` keeps the built site (the Pagefind bundle in DIR/pagefind) instead of building it
-in a temporary folder, and reuses it when DIR already holds one built for as many records (its
-build figures are then left out): a change to the search page can be timed again in a minute
-instead of a rebuild of several. `--browser-only` skips Whoosh and tantivy. `--baseline-bundle
-DIR` gives the baseline page (`--baseline-js`, or the same search.js) the index of a site kept
-there, so that two ways of building it are timed on the same queries in turn.
+in a temporary folder, and reuses it when DIR already holds one built for as many records and
+the same `--chunk-bytes` (its build figures are then left out): a change to the search page can
+be timed again in a minute instead of a rebuild of several. `--browser-only` skips Whoosh and
+tantivy. `--baseline-bundle DIR` gives the baseline page (`--baseline-js`, or the same search.js)
+the index of a site kept there, so that two ways of building it are timed on the same queries in
+turn. `--chunk-bytes N` cuts the index into chunks of about N bytes (`search.browser.CHUNK_BYTES`
+by default; 0 keeps Pagefind's own chunks).
 
 Prints a table and writes bench/results/search.json.
 """
@@ -38,6 +40,7 @@ import argparse
 import json
 import random
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -54,7 +57,7 @@ from playwright.sync_api import sync_playwright
 
 from search import whoosh_engine
 from search.analysis import terms
-from search.browser import write_browser_index
+from search.browser import CHUNK_BYTES, write_browser_index
 from search.documents import SearchDocument
 from search.whoosh_engine import WhooshEngine
 
@@ -391,32 +394,41 @@ def browser_latency(root: Path, qs: dict[str, list[str]], baseline: Path | None 
 BUILT = "sunlit-bench.json"  # in a kept site: the records its bundle was built from
 
 
-def pagefind_build(docs: list[SearchDocument], site: Path) -> dict[str, Any] | None:
-    """Build the bundle into `site`/pagefind and time it; None if `site` already holds one built
-    from as many documents (kept by --bundle), which is then reused as it is."""
+def pagefind_build(docs: list[SearchDocument], site: Path,
+                   chunk_bytes: int | None = CHUNK_BYTES) -> dict[str, Any] | None:
+    """Build the bundle into `site`/pagefind, its index in chunks of about `chunk_bytes` (None:
+    Pagefind's own), and time it; None if `site` already holds one built alike from as many
+    documents (kept by --bundle), which is then reused as it is."""
     built = site / BUILT
-    if built.exists() and json.loads(built.read_text())["records"] == len(docs):
+    made = {"records": len(docs), "chunk_bytes": chunk_bytes}
+    if built.exists() and json.loads(built.read_text()) == made:
         print(f"pagefind: reusing the bundle in {site}", flush=True)
         return None
+    shutil.rmtree(site / "pagefind", ignore_errors=True)
     # Pagefind first: the children's peak RSS is then the Pagefind process's alone.
-    seconds, _ = _timed(lambda: write_browser_index(iter(docs), site / "pagefind"))
+    seconds, _ = _timed(lambda: write_browser_index(iter(docs), site / "pagefind",
+                                                    chunk_bytes=chunk_bytes))
     rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    built.write_text(json.dumps({"records": len(docs)}))
+    built.write_text(json.dumps(made))
+    index = [p for p in (site / "pagefind").rglob("*.pf_index")]
     return {"seconds": round(seconds, 1), "docs_per_s": round(len(docs) / seconds),
             "peak_rss_mb": round(rss_kb / 1024),
-            "bundle_mb": round(_bundle_bytes(site / "pagefind") / 2**20, 1)}
+            "bundle_mb": round(_bundle_bytes(site / "pagefind") / 2**20, 1),
+            "chunk_bytes": chunk_bytes, "index_chunks": len(index),
+            "index_mb": round(sum(p.stat().st_size for p in index) / 2**20, 1)}
 
 
 def run(records: int, query_count: int, whoosh_procs: int,
         baseline: Path | None = None, kept: Path | None = None,
-        browser_only: bool = False, baseline_site: Path | None = None) -> dict[str, Any]:
+        browser_only: bool = False, baseline_site: Path | None = None,
+        chunk_bytes: int | None = CHUNK_BYTES) -> dict[str, Any]:
     docs = documents(records)
     qs = queries(docs, query_count)
     result: dict[str, Any] = {"records": records, "queries_per_kind": query_count}
     with tempfile.TemporaryDirectory(prefix="sunlit-bench-search-") as tmp:
         work = Path(tmp)
         site = kept or work / "site"
-        if (build := pagefind_build(docs, site)) is not None:
+        if (build := pagefind_build(docs, site, chunk_bytes)) is not None:
             result["pagefind_build"] = build
             print("pagefind", build, flush=True)
         if browser_only:
@@ -502,9 +514,13 @@ def main(argv: list[str] | None = None) -> None:
                              "whose index the baseline page searches")
     parser.add_argument("--browser-only", action="store_true",
                         help="time only the browser: no Whoosh or tantivy")
+    parser.add_argument("--chunk-bytes", type=int, default=CHUNK_BYTES, metavar="N",
+                        help="cut the browser index into chunks of about N bytes "
+                             f"(default {CHUNK_BYTES:,}; 0 keeps Pagefind's own chunks)")
     args = parser.parse_args(argv)
     result = run(args.records, args.queries, args.whoosh_procs,
-                 args.baseline_js, args.bundle, args.browser_only, args.baseline_bundle)
+                 args.baseline_js, args.bundle, args.browser_only, args.baseline_bundle,
+                 args.chunk_bytes or None)
     for line in table(result):
         print(line)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
