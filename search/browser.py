@@ -4,7 +4,9 @@ Pagefind's extended build segments Chinese, so a query such as a supplier's name
 records. We feed it compact custom records (not whole built pages) through its Python API; the
 bundle it writes holds the index and Pagefind's script, served from the site itself. Past
 SHARD_RECORDS records the index is split into shards, one bundle each, that the search page
-merges (Pagefind's `mergeIndex`).
+searches in a worker each and merges as Pagefind's `mergeIndex` would. Each bundle's word index
+is then cut again into small chunks (rechunk_bundle), so that a query fetches little more than
+its own words' postings.
 """
 
 from __future__ import annotations
