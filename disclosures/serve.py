@@ -8,6 +8,10 @@ from pathlib import Path
 
 
 class _Handler(SimpleHTTPRequestHandler):
+    # Keep connections open between requests, as static hosts do: the search page fetches many
+    # small index files, and a connection (and a thread) a request made each wait for the last.
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are sent apart: never wait to send either
     extensions_map = {  # noqa: RUF012 - the base class declares it an instance attribute
         **SimpleHTTPRequestHandler.extensions_map,
         ".xml": "application/xml; charset=utf-8",

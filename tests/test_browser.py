@@ -6,6 +6,7 @@ A missing browser fails these tests rather than skipping them: an untested site 
 
 from __future__ import annotations
 
+import http.client
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,6 +36,28 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+def test_the_server_keeps_a_connection_open_between_requests(site_url: str) -> None:
+    """`sunlit serve` answers in HTTP/1.1 and keeps the connection, as static hosts do: the
+    search page fetches many small index files, each on a new connection otherwise. (An error
+    closes it, as Python's server does.)"""
+    address = urlsplit(site_url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    try:
+        sockets = []
+        for path, status in (("/", 200), ("/search", 301), ("/robots.txt", 200),
+                             ("/no-such-page/", 404)):
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+            assert (response.status, response.version) == (status, 11), path
+            assert len(body) == int(response.headers["Content-Length"]), path
+            assert response.will_close == (status == 404), path
+            sockets.append(connection.sock)
+        assert sockets[0] is not None and all(s is sockets[0] for s in sockets[:3])
+    finally:
+        connection.close()
 
 
 @dataclass
