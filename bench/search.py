@@ -410,7 +410,7 @@ def pagefind_build(docs: list[SearchDocument], site: Path,
                                                     chunk_bytes=chunk_bytes))
     rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     built.write_text(json.dumps(made))
-    index = [p for p in (site / "pagefind").rglob("*.pf_index")]
+    index = list((site / "pagefind").rglob("*.pf_index"))
     return {"seconds": round(seconds, 1), "docs_per_s": round(len(docs) / seconds),
             "peak_rss_mb": round(rss_kb / 1024),
             "bundle_mb": round(_bundle_bytes(site / "pagefind") / 2**20, 1),
