@@ -20,6 +20,7 @@ import itertools
 import json
 import logging
 import math
+import os
 import shutil
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -260,6 +261,7 @@ def bundle_problems(bundle: Path) -> list[str]:
 # a few kB, a common one its own postings.
 CHUNK_BYTES = 4_000
 _SIGNATURE = b"pagefind_dcd"  # what every Pagefind index file starts with, once decompressed
+_CBOR_WIDTHS = {24: 1, 25: 2, 26: 4, 27: 8}  # a CBOR head's extra bits -> its argument's bytes
 
 
 def _read_index_file(path: Path) -> bytes:
@@ -274,7 +276,7 @@ def _cbor_array_head(count: int) -> bytes:
     """The head of a CBOR array of `count` items (major type 4, shortest form)."""
     if count < 24:
         return bytes([0x80 | count])
-    for extra, width in ((24, 1), (25, 2), (26, 4), (27, 8)):
+    for extra, width in _CBOR_WIDTHS.items():
         if count < 1 << (8 * width):
             return bytes([0x80 | extra]) + count.to_bytes(width, "big")
     raise ValueError(f"an array of {count} items")
@@ -292,7 +294,7 @@ def _cbor_words(data: bytes) -> Iterator[tuple[list[Any], bytes]]:
     if head >> 5 != 4:
         raise ValueError("a Pagefind index chunk holds no array of words")
     extra = head & 0x1F
-    width = {24: 1, 25: 2, 26: 4, 27: 8}.get(extra, 0)
+    width = _CBOR_WIDTHS.get(extra, 0)
     count = extra if extra < 24 else int.from_bytes(data[2:2 + width], "big")
     stream.seek(2 + width)
     for _ in range(count):
@@ -321,12 +323,7 @@ def _lower_bound(last: str, first: str) -> str:
     """The lowest word of a chunk's range, its first word `first` following the previous
     chunk's last word `last`: `first` cut one character past their common prefix (as Pagefind
     bounds its chunks), so a query's last word that is a prefix of `first` falls in the chunk."""
-    common = 0
-    for a, b in zip(last, first, strict=False):
-        if a != b:
-            break
-        common += 1
-    return first[:common + 1]
+    return first[:len(os.path.commonprefix((last, first))) + 1]  # noqa: RUF071 - characters wanted
 
 
 def rechunk_bundle(bundle: Path, chunk_bytes: int = CHUNK_BYTES) -> dict[str, int]:
@@ -335,7 +332,7 @@ def rechunk_bundle(bundle: Path, chunk_bytes: int = CHUNK_BYTES) -> dict[str, in
 
     Pagefind also indexes the words of a custom record's meta (title, excerpt, amount…), which
     its own segmenter cuts: no query of the search page can match them (it searches the browser
-    terms of the content), yet they were some 40% of the index's bytes. Every word of a
+    terms of the content), yet they were over a third of the index's bytes. Every word of a
     record's content keeps its postings as they were, so results and scores do not change.
     Returns the chunks and words before and after.
     """
